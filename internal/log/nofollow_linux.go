@@ -1,0 +1,5 @@
+package log
+
+import "syscall"
+
+const openNoFollow = syscall.O_NOFOLLOW | syscall.O_CLOEXEC

@@ -1,0 +1,53 @@
+// Package paths holds the installation directories golxc looks in for its
+// templates and LXC's shared files. Packagers set them at link time
+// (make install does, from DATADIR); a development build finds them
+// relative to the executable, so bin/lxc-create uses the source tree's
+// templates/.
+package paths
+
+import (
+	"os"
+	"path/filepath"
+)
+
+// Set with -ldflags -X at install time.
+var (
+	// TemplateDir is where our templates (lxc-busybox, lxc-debian, ...) live.
+	TemplateDir = ""
+	// LXCTemplateDir is where LXC's own templates live (Debian lxc-templates).
+	LXCTemplateDir = "/usr/share/lxc/templates"
+	// LXCConfigDir holds LXC's shipped include files (common.conf, ...).
+	LXCConfigDir = "/usr/share/lxc/config"
+	// LXCHookDir holds LXC's shipped hook scripts.
+	LXCHookDir = "/usr/share/lxc/hooks"
+	// CacheDir is the root of template download caches.
+	CacheDir = "/var/cache/lxc"
+)
+
+// Templates returns the directory of golxc's templates. GOLXC_TEMPLATE_DIR
+// overrides it (tests); then the link-time value; then templates/ next to
+// the bin/ directory of a development build; then LXC's directory.
+func Templates() string {
+	if d := os.Getenv("GOLXC_TEMPLATE_DIR"); d != "" {
+		return d
+	}
+	if TemplateDir != "" {
+		return TemplateDir
+	}
+	if exe, err := os.Executable(); err == nil {
+		d := filepath.Join(filepath.Dir(filepath.Dir(exe)), "templates")
+		if st, err := os.Stat(filepath.Join(d, "lxc-busybox")); err == nil && !st.IsDir() {
+			return d
+		}
+	}
+	return LXCTemplateDir
+}
+
+// Cache returns the template cache root: LXC_CACHE_PATH if set (as LXC's
+// templates honour it), else /var/cache/lxc.
+func Cache() string {
+	if d := os.Getenv("LXC_CACHE_PATH"); d != "" {
+		return d
+	}
+	return CacheDir
+}
