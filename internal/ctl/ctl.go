@@ -1,0 +1,313 @@
+// Package ctl is the command channel between the lxc-* tools and a
+// container's monitor. The monitor listens on LXC's abstract socket name
+// ("@<lxcpath>/<name>/command", hashed when too long), so a container is
+// "running" exactly when that socket answers, as in LXC, and `lxc-ls
+// --active` can find it in /proc/net/unix.
+//
+// Wire format (ours, not liblxc's): SOCK_SEQPACKET, one JSON Request per
+// packet, one JSON Response per packet; file descriptors ride along with
+// SCM_RIGHTS. The monitor accepts only peers that are root or have its own
+// uid (checked with SO_PEERCRED), as LXC's command socket does.
+package ctl
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/lxcpath"
+)
+
+// Container states, with LXC's exact strings.
+const (
+	Stopped  = "STOPPED"
+	Starting = "STARTING"
+	Running  = "RUNNING"
+	Stopping = "STOPPING"
+	Aborting = "ABORTING"
+	Freezing = "FREEZING"
+	Frozen   = "FROZEN"
+	Thawed   = "THAWED"
+)
+
+// States lists every state name.
+var States = []string{Stopped, Starting, Running, Stopping, Aborting, Freezing, Frozen, Thawed}
+
+// Commands understood by the monitor.
+const (
+	CmdState        = "state"         // -> State
+	CmdInitPID      = "init-pid"      // -> PID
+	CmdInitPidfd    = "init-pidfd"    // -> PID, fd[0] = pidfd of init
+	CmdStop         = "stop"          // Signal (0 = configured stop signal): kill now
+	CmdShutdown     = "shutdown"      // Signal: send halt signal, return at once
+	CmdReboot       = "reboot"        // send reboot signal; monitor restarts the container
+	CmdFreeze       = "freeze"        //
+	CmdUnfreeze     = "unfreeze"      //
+	CmdCgroupGet    = "cgroup-get"    // Key -> Value
+	CmdCgroupSet    = "cgroup-set"    // Key, Value
+	CmdCgroupPaths  = "cgroup-paths"  // -> Paths (controller -> host directory)
+	CmdConfigItem   = "config-item"   // Key -> Value (running config)
+	CmdConsole      = "console"       // TTY (-1 = next free) -> TTY, fd[0] = pty master
+	CmdDevptsFD     = "devpts-fd"     // -> fd[0] = container devpts root
+	CmdAttachInfo   = "attach-info"   // -> Attach, fd[0] = pidfd of init
+	CmdWaitState    = "wait-state"    // States, Timeout: reply when one is reached
+	CmdNetInfo      = "net-info"      // -> Net
+	CmdConsoleWinch = "console-winch" // TTY
+)
+
+// Request is one command.
+type Request struct {
+	Cmd     string   `json:"cmd"`
+	Key     string   `json:"key,omitempty"`
+	Value   string   `json:"value,omitempty"`
+	Signal  int      `json:"signal,omitempty"`
+	TTY     int      `json:"tty,omitempty"`
+	States  []string `json:"states,omitempty"`
+	Timeout float64  `json:"timeout,omitempty"` // seconds; <=0 forever
+}
+
+// NetDev describes one configured network device of a running container.
+type NetDev struct {
+	Index    int    `json:"index"`
+	Type     string `json:"type"`
+	Name     string `json:"name"`      // name inside the container
+	HostName string `json:"host_name"` // host-side veth, or the link
+	Link     string `json:"link"`
+}
+
+// AttachInfo is what lxc-attach needs to enter a container.
+type AttachInfo struct {
+	InitPID     int               `json:"init_pid"`
+	Namespaces  []string          `json:"namespaces"` // proc names of the namespaces the container owns
+	CgroupPaths map[string]string `json:"cgroup_paths"`
+	CapDrop     []string          `json:"cap_drop"`
+	CapKeep     []string          `json:"cap_keep"`
+	Environment []string          `json:"environment"`
+	NoNewPrivs  bool              `json:"no_new_privs"`
+	Arch        string            `json:"arch"`
+	Seccomp     string            `json:"seccomp"`
+	Unpriv      bool              `json:"unprivileged"`
+	IDMaps      []string          `json:"idmaps"`
+}
+
+// Response answers a Request. Err is set on failure.
+type Response struct {
+	Err    string            `json:"err,omitempty"`
+	State  string            `json:"state,omitempty"`
+	PID    int               `json:"pid,omitempty"`
+	Value  string            `json:"value,omitempty"`
+	TTY    int               `json:"tty,omitempty"`
+	Paths  map[string]string `json:"paths,omitempty"`
+	Attach *AttachInfo       `json:"attach,omitempty"`
+	Net    []NetDev          `json:"net,omitempty"`
+}
+
+// ErrNotRunning means no monitor answered: the container is STOPPED.
+var ErrNotRunning = errors.New("container is not running")
+
+// maxPacket bounds one message.
+const maxPacket = 1 << 20
+
+// Client is a connection to a container's monitor.
+type Client struct {
+	fd int
+}
+
+// Dial connects to the monitor of lxcpath/name. It returns ErrNotRunning
+// when nothing listens.
+func Dial(lxcpathDir, name string) (*Client, error) {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("socket: %w", err)
+	}
+	sa := &unix.SockaddrUnix{Name: "@" + lxcpath.CommandSocket(lxcpathDir, name)}
+	if err := unix.Connect(fd, sa); err != nil {
+		unix.Close(fd)
+		if errors.Is(err, unix.ECONNREFUSED) || errors.Is(err, unix.ENOENT) {
+			return nil, ErrNotRunning
+		}
+		return nil, fmt.Errorf("connect to %s: %w", name, err)
+	}
+	return &Client{fd: fd}, nil
+}
+
+// Close closes the connection.
+func (c *Client) Close() error {
+	if c == nil || c.fd < 0 {
+		return nil
+	}
+	err := unix.Close(c.fd)
+	c.fd = -1
+	return err
+}
+
+// FD returns the socket descriptor (a lxc-console session keeps it open to
+// hold its tty).
+func (c *Client) FD() int { return c.fd }
+
+// Call sends req and waits for the response and any descriptors.
+func (c *Client) Call(req Request) (*Response, []*os.File, error) {
+	if err := Send(c.fd, req, nil); err != nil {
+		return nil, nil, err
+	}
+	var resp Response
+	files, err := Recv(c.fd, &resp)
+	if err != nil {
+		return nil, nil, err
+	}
+	if resp.Err != "" {
+		for _, f := range files {
+			f.Close()
+		}
+		return &resp, nil, errors.New(resp.Err)
+	}
+	return &resp, files, nil
+}
+
+// SetTimeout bounds the next receive (0 = none).
+func (c *Client) SetTimeout(d time.Duration) error {
+	tv := unix.NsecToTimeval(d.Nanoseconds())
+	return unix.SetsockoptTimeval(c.fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv)
+}
+
+// Send writes one message with optional descriptors.
+func Send(fd int, v any, files []int) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var oob []byte
+	if len(files) > 0 {
+		oob = unix.UnixRights(files...)
+	}
+	for {
+		err = unix.Sendmsg(fd, data, oob, nil, unix.MSG_NOSIGNAL)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("send: %w", err)
+	}
+	return nil
+}
+
+// Recv reads one message into v, returning any descriptors received (as
+// close-on-exec files).
+func Recv(fd int, v any) ([]*os.File, error) {
+	buf := make([]byte, 64*1024)
+	oob := make([]byte, unix.CmsgSpace(16*4))
+	for {
+		// Peek the size first: a SOCK_SEQPACKET read truncates silently.
+		n, _, _, _, err := unix.Recvmsg(fd, nil, nil, unix.MSG_PEEK|unix.MSG_TRUNC)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("receive: %w", err)
+		}
+		if n > len(buf) {
+			if n > maxPacket {
+				return nil, fmt.Errorf("receive: message of %d bytes is too large", n)
+			}
+			buf = make([]byte, n)
+		}
+		break
+	}
+	var n, oobn int
+	var err error
+	for {
+		n, oobn, _, _, err = unix.Recvmsg(fd, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("receive: %w", err)
+	}
+	var files []*os.File
+	if oobn > 0 {
+		msgs, err := unix.ParseSocketControlMessage(oob[:oobn])
+		if err == nil {
+			for _, m := range msgs {
+				fds, err := unix.ParseUnixRights(&m)
+				if err != nil {
+					continue
+				}
+				for _, f := range fds {
+					files = append(files, os.NewFile(uintptr(f), "fd"))
+				}
+			}
+		}
+	}
+	if n == 0 {
+		for _, f := range files {
+			f.Close()
+		}
+		return nil, fmt.Errorf("receive: connection closed")
+	}
+	if err := json.Unmarshal(buf[:n], v); err != nil {
+		for _, f := range files {
+			f.Close()
+		}
+		return nil, fmt.Errorf("receive: bad message: %w", err)
+	}
+	return files, nil
+}
+
+// State returns the state of lxcpath/name: STOPPED when no monitor answers.
+func State(lxcpathDir, name string) string {
+	c, err := Dial(lxcpathDir, name)
+	if err != nil {
+		return Stopped
+	}
+	defer c.Close()
+	c.SetTimeout(5 * time.Second)
+	resp, _, err := c.Call(Request{Cmd: CmdState})
+	if err != nil {
+		return Stopped
+	}
+	return resp.State
+}
+
+// IsRunning reports whether the container's monitor answers.
+func IsRunning(lxcpathDir, name string) bool {
+	c, err := Dial(lxcpathDir, name)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+// InitPID returns the host pid of the container's init.
+func InitPID(lxcpathDir, name string) (int, error) {
+	c, err := Dial(lxcpathDir, name)
+	if err != nil {
+		return -1, err
+	}
+	defer c.Close()
+	resp, _, err := c.Call(Request{Cmd: CmdInitPID})
+	if err != nil {
+		return -1, err
+	}
+	return resp.PID, nil
+}
+
+// Simple sends a request that needs no descriptors and returns the response.
+func Simple(lxcpathDir, name string, req Request) (*Response, error) {
+	c, err := Dial(lxcpathDir, name)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	resp, files, err := c.Call(req)
+	for _, f := range files {
+		f.Close()
+	}
+	return resp, err
+}
