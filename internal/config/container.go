@@ -127,6 +127,9 @@ type Container struct {
 
 	CapDrop []string
 	CapKeep []string
+	// CapKeepSet is true once lxc.cap.keep was used: with an empty CapKeep
+	// ("lxc.cap.keep = none") every capability is dropped.
+	CapKeepSet bool
 
 	ApparmorProfile         string
 	ApparmorAllowIncomplete bool
@@ -141,11 +144,15 @@ type Container struct {
 
 	IDMaps []IDMap
 
-	NamespaceClone      []string // proc names: user mnt pid uts ipc net cgroup time
+	NamespaceClone      []string // proc names in LXC's order: user mnt pid uts ipc net cgroup time
 	NamespaceKeep       []string
 	NamespaceShare      map[string]string // proc name -> container name, path or pid
-	TimeOffsetBoot      string
-	TimeOffsetMonotonic string
+	TimeOffsetBoot      string            // as written
+	TimeOffsetMonotonic string            // as written
+	// Parsed time namespace offsets, as LXC stores them: a value in h/m/s
+	// sets the seconds part, ms/us/ns the nanoseconds part.
+	TimeOffsetBootSec, TimeOffsetBootNsec           int64
+	TimeOffsetMonotonicSec, TimeOffsetMonotonicNsec int64
 
 	Prlimits []Prlimit
 	Sysctls  []KV
@@ -161,10 +168,25 @@ type Container struct {
 	StartDelay int
 	StartOrder int
 
-	// includeDepth guards against include loops.
-	includeDepth int
-	// legacyNetIndex tracks the device index for unindexed lxc.network.* keys.
-	legacyNetIndex int
+	// File is the top-level config file as written (the "unexpanded"
+	// config LXC saves back), with lxc.net.N.hwaddr templates already
+	// expanded so a save persists the generated MACs.
+	File *File
+
+	// Options used by Load.
+	Options LoadOptions
+
+	// Values LXC's getters print that differ from the effective ones.
+	monitorUnshare  uint32
+	rootfsMountSet  bool
+	autodevTmpfsRaw int
+	capList         []string
+	includeDepth    int // guards against include loops
+	legacyNetIndex  int // device index for unindexed lxc.network.* keys
+	inInclude       int // >0 while applying an included file
+	// legacyRootfsBackend is the value of a legacy lxc.rootfs.backend,
+	// used as the TYPE: prefix of a legacy lxc.rootfs, as lxc-update-config does.
+	legacyRootfsBackend string
 }
 
 // NewContainer returns a configuration holding LXC's defaults.
@@ -183,26 +205,50 @@ func NewContainer() *Container {
 
 // LoadOptions tunes Load.
 type LoadOptions struct {
-	// Strict refuses legacy keys as LXC 3.0+ does instead of mapping them.
+	// Strict refuses legacy (pre-3.0) keys as LXC 3.0+ does instead of
+	// mapping them with a warning.
 	Strict bool
 }
 
 // Load reads a container configuration file and the files it includes.
+// Legacy keys are accepted with a warning (see Container.Warnings).
 func Load(path string) (*Container, error) {
+	return LoadWith(path, LoadOptions{})
+}
+
+// LoadWith is Load with options.
+func LoadWith(path string, opts LoadOptions) (*Container, error) {
 	c := NewContainer()
+	c.Options = opts
 	c.ConfigFile = path
-	if err := c.LoadFile(path); err != nil {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	f, err := ParseFile(path, data)
+	if err != nil {
 		return nil, err
+	}
+	c.File = f
+	if err := c.ApplyFile(f); err != nil {
+		return nil, err
+	}
+	// A legacy lxc.rootfs.backend names the storage type of a legacy
+	// lxc.rootfs wherever it appears in the file.
+	if b := c.legacyRootfsBackend; b != "" && c.RootfsPath != "" && !strings.Contains(c.RootfsPath, ":") {
+		c.RootfsPath = b + ":" + c.RootfsPath
 	}
 	return c, nil
 }
 
-// LoadFile applies the file at path on top of c (as lxc.include does).
+// LoadFile applies the file at path on top of c, as lxc.include does.
 func (c *Container) LoadFile(path string) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read config %s: %w", path, err)
 	}
+	c.inInclude++
+	defer func() { c.inInclude-- }()
 	return c.LoadBytes(path, data)
 }
 
@@ -215,11 +261,24 @@ func (c *Container) LoadBytes(name string, data []byte) error {
 	return c.ApplyFile(f)
 }
 
-// ApplyFile applies every key line of f in order.
+// ApplyFile applies every key line of f in order. For a top-level file
+// (not an include) MAC templates of lxc.net.N.hwaddr lines are expanded in
+// f itself first, as LXC does in its unexpanded config, so that writing f
+// back keeps the MAC the container got.
 func (c *Container) ApplyFile(f *File) error {
 	for _, l := range f.Lines {
 		if l.Kind != KeyLine {
 			continue
+		}
+		if c.inInclude == 0 && isHWAddrKey(l.Key) && strings.ContainsAny(l.Value, "xX") {
+			mac, err := ExpandHWAddr(l.Value)
+			if err != nil {
+				return err
+			}
+			if eq := strings.IndexByte(l.Raw, '='); eq >= 0 {
+				l.Raw = l.Raw[:eq+1] + strings.Replace(l.Raw[eq+1:], l.Value, mac, 1)
+			}
+			l.Value = mac
 		}
 		if err := c.Set(l.Key, l.Value, Source{File: f.Path, Line: l.No}); err != nil {
 			return err
@@ -228,14 +287,22 @@ func (c *Container) ApplyFile(f *File) error {
 	return nil
 }
 
-// Define applies a "-s KEY=VALUE" style definition.
-func (c *Container) Define(def string) error {
-	eq := strings.IndexByte(def, '=')
-	if eq < 0 {
-		return &ParseError{File: "command line", Key: def, Err: errors.New("missing '=' in definition")}
+// isHWAddrKey matches lxc.net.N.hwaddr (and the legacy spellings).
+func isHWAddrKey(k string) bool {
+	if !strings.HasSuffix(k, ".hwaddr") {
+		return false
 	}
-	key := strings.TrimSpace(def[:eq])
-	return c.Set(key, TrimValue(def[eq+1:]), Source{File: "command line"})
+	return strings.HasPrefix(k, "lxc.net.") || strings.HasPrefix(k, "lxc.network.")
+}
+
+// Define applies a "-s KEY=VALUE" style definition with the same trimming
+// and quote rules as a config line.
+func (c *Container) Define(def string) error {
+	kind, key, value, err := SplitLine(def)
+	if err != nil || kind != KeyLine {
+		return &ParseError{File: "command line", Key: strings.TrimSpace(def), Err: errors.New("invalid definition (want lxc.KEY=VALUE)")}
+	}
+	return c.Set(key, value, Source{File: "command line"})
 }
 
 // Set applies one key: an empty value clears list keys as LXC does.
@@ -253,21 +320,30 @@ func (c *Container) Set(key, value string, src Source) error {
 
 func (c *Container) set(key, value string, src Source) error {
 	if key == "lxc.include" {
-		return c.include(value, src)
+		return c.include(value)
 	}
-	if newKey, note, ok := legacyKey(c, key, value); ok {
-		w := fmt.Sprintf("%s: key %q is deprecated, use %q", src, key, newKey)
-		if newKey == "" {
-			w = fmt.Sprintf("%s: key %q is obsolete and ignored", src, key)
+	if IsLegacyKey(key) {
+		newKey, note, ok := legacyKey(c, key, value)
+		if ok {
+			if c.Options.Strict {
+				if newKey == "" {
+					return fmt.Errorf("%w: legacy key removed in LXC 3.0 (delete the line)", errUnknownKey)
+				}
+				return fmt.Errorf("%w: legacy key, use %q (lxc-update-config -c FILE converts it)", errUnknownKey, newKey)
+			}
+			w := fmt.Sprintf("%s: key %q is deprecated, use %q", src, key, newKey)
+			if newKey == "" {
+				w = fmt.Sprintf("%s: key %q is obsolete and ignored", src, key)
+			}
+			if note != "" {
+				w += " (" + note + ")"
+			}
+			c.Warnings = append(c.Warnings, w)
+			if newKey == "" {
+				return nil
+			}
+			key = newKey
 		}
-		if note != "" {
-			w += " (" + note + ")"
-		}
-		c.Warnings = append(c.Warnings, w)
-		if newKey == "" {
-			return nil
-		}
-		key = newKey
 	}
 	h, sub := lookupKey(key)
 	if h == nil {
@@ -283,12 +359,12 @@ func (c *Container) set(key, value string, src Source) error {
 	return nil
 }
 
-var errUnknownKey = errors.New("unknown key")
+var errUnknownKey = errors.New("unsupported config key")
 
 // IsUnknownKey reports whether err comes from a key LXC does not know.
 func IsUnknownKey(err error) bool { return errors.Is(err, errUnknownKey) }
 
-func (c *Container) include(path string, src Source) error {
+func (c *Container) include(path string) error {
 	if path == "" {
 		return nil
 	}
@@ -311,8 +387,9 @@ func (c *Container) include(path string, src Source) error {
 	if err != nil {
 		return fmt.Errorf("include %s: %w", path, err)
 	}
-	// LXC uses readdir order; we sort so a result never depends on the
-	// filesystem's hash order (documented difference).
+	// LXC reads a directory in readdir order; golxc sorts the names so the
+	// result never depends on the filesystem's hash order (a documented
+	// difference; with the usual NN-name.conf files the order is the same).
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
 		if n := e.Name(); len(n) >= 6 && strings.HasSuffix(n, ".conf") {

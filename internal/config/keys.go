@@ -11,14 +11,16 @@ import (
 )
 
 // handler sets and gets one key (or one key family for prefix entries).
-// sub is the part of the key after a family prefix.
+// sub is the part of the key after a family prefix. The getters return
+// exactly the text LXC's getters produce (what `lxc-info -c KEY` prints
+// after "KEY = "), including their trailing-newline conventions.
 type handler struct {
 	set func(c *Container, key, sub, value string) error
 	get func(c *Container, key, sub string) (string, error)
 }
 
-// listStr renders a list the way LXC's getters do: each entry followed by a
-// newline.
+// listStr renders a list the way most LXC list getters do: each entry
+// followed by a newline.
 func listStr(v []string) string {
 	var b strings.Builder
 	for _, s := range v {
@@ -35,10 +37,29 @@ func strKey(field func(c *Container) *string) handler {
 	}
 }
 
-func boolKey(field func(c *Container) *bool) handler {
+// nullStrKey is a string key whose unset value LXC prints as "(null)"
+// (it passes a NULL pointer to printf).
+func nullStrKey(field func(c *Container) *string) handler {
+	return handler{
+		set: func(c *Container, _, _, v string) error { *field(c) = v; return nil },
+		get: func(c *Container, _, _ string) (string, error) {
+			if *field(c) == "" {
+				return "(null)", nil
+			}
+			return *field(c), nil
+		},
+	}
+}
+
+// boolKey is a 0/1 key; an empty value resets it to clear.
+func boolKey(field func(c *Container) *bool, clear bool) handler {
 	return handler{
 		set: func(c *Container, _, _, v string) error {
-			b, err := parseBool(v)
+			if v == "" {
+				*field(c) = clear
+				return nil
+			}
+			b, err := parseBoolLXC(v)
 			if err != nil {
 				return err
 			}
@@ -49,37 +70,28 @@ func boolKey(field func(c *Container) *bool) handler {
 	}
 }
 
-func intKey(field func(c *Container) *int, unsigned bool) handler {
-	return handler{
-		set: func(c *Container, _, _, v string) error {
-			if unsigned {
-				n, err := parseUint(v, 31)
-				*field(c) = int(n)
-				return err
-			}
-			n, err := parseInt(v)
-			*field(c) = n
-			return err
-		},
-		get: func(c *Container, _, _ string) (string, error) { return strconv.Itoa(*field(c)), nil },
-	}
-}
-
-func listKey(field func(c *Container) *[]string, split bool) handler {
+// uintKey is lxc_safe_uint; an empty value is 0. signed says LXC prints it
+// with %d (else as an unsigned size).
+func uintKey(field func(c *Container) *int, signed bool) handler {
 	return handler{
 		set: func(c *Container, _, _, v string) error {
 			if v == "" {
-				*field(c) = nil
+				*field(c) = 0
 				return nil
 			}
-			if split {
-				*field(c) = append(*field(c), strings.Fields(v)...)
-			} else {
-				*field(c) = append(*field(c), v)
+			n, err := safeUint(v)
+			if err != nil {
+				return fmt.Errorf("invalid unsigned number %q", v)
 			}
+			*field(c) = int(n)
 			return nil
 		},
-		get: func(c *Container, _, _ string) (string, error) { return listStr(*field(c)), nil },
+		get: func(c *Container, _, _ string) (string, error) {
+			if signed {
+				return strconv.Itoa(int(int32(uint32(*field(c))))), nil
+			}
+			return strconv.Itoa(*field(c)), nil
+		},
 	}
 }
 
@@ -87,10 +99,31 @@ func signalKey(field func(c *Container) *int) handler {
 	return handler{
 		set: func(c *Container, _, _, v string) error {
 			n, err := ParseSignal(v)
+			if err != nil {
+				return err
+			}
 			*field(c) = n
-			return err
+			return nil
 		},
 		get: func(c *Container, _, _ string) (string, error) { return strconv.Itoa(*field(c)), nil },
+	}
+}
+
+// dirKey is an lxc.cgroup.dir* key: relative, without "..".
+func dirKey(field func(c *Container) *string) handler {
+	return handler{
+		set: func(c *Container, key, _, v string) error {
+			switch {
+			case v == "":
+			case strings.HasPrefix(v, "/"):
+				return fmt.Errorf("%s paths may not be absolute", key)
+			case strings.Contains(v, ".."):
+				return fmt.Errorf("%s paths may not walk upwards via \"../\"", key)
+			}
+			*field(c) = v
+			return nil
+		},
+		get: nullStrKey(field).get,
 	}
 }
 
@@ -108,17 +141,20 @@ func hookKey(typ string) handler {
 	}
 }
 
-// kvFamily handles lxc.cgroup.*, lxc.cgroup2.*, lxc.sysctl.*, lxc.proc.*.
-// replace makes a repeated key replace its earlier value (sysctl, proc?).
-func kvFamily(prefix string, field func(c *Container) *[]KV, replace bool) handler {
+// kvFamily handles lxc.cgroup.*, lxc.cgroup2.*, lxc.sysctl.* and
+// lxc.proc.*. An empty value clears the entries of exactly that subkey (or
+// all of them for the bare family key). replace makes a repeated subkey
+// replace its value (sysctl); cgroup and proc entries accumulate.
+// oneLine is the getter style: for a single subkey, cgroup getters end each
+// value with a newline while sysctl/proc print the bare values.
+func kvFamily(prefix string, field func(c *Container) *[]KV, replace, valueNewline bool) handler {
 	return handler{
 		set: func(c *Container, key, sub, v string) error {
 			list := field(c)
 			if v == "" {
-				// An empty value clears every entry under that prefix.
 				out := (*list)[:0]
 				for _, kv := range *list {
-					if sub != "" && kv.Key != sub && !strings.HasPrefix(kv.Key, sub+".") {
+					if sub != "" && kv.Key != sub {
 						out = append(out, kv)
 					}
 				}
@@ -126,7 +162,7 @@ func kvFamily(prefix string, field func(c *Container) *[]KV, replace bool) handl
 				return nil
 			}
 			if sub == "" {
-				return fmt.Errorf("%s needs a subkey", key)
+				return fmt.Errorf("%s needs a subkey (%s.NAME = VALUE)", key, prefix)
 			}
 			if replace {
 				for i := range *list {
@@ -146,7 +182,9 @@ func kvFamily(prefix string, field func(c *Container) *[]KV, replace bool) handl
 					fmt.Fprintf(&b, "%s.%s = %s\n", prefix, kv.Key, kv.Value)
 				} else if kv.Key == sub {
 					b.WriteString(kv.Value)
-					b.WriteByte('\n')
+					if valueNewline {
+						b.WriteByte('\n')
+					}
 				}
 			}
 			return b.String(), nil
@@ -163,10 +201,10 @@ func init() {
 	keyTable = map[string]handler{
 		"lxc.arch": {
 			set: func(c *Container, _, _, v string) error {
-				if v != "" {
-					if _, ok := ArchIs64(v); !ok {
-						return fmt.Errorf("unsupported personality %q", v)
-					}
+				// An empty value is an error in LXC too: it is looked
+				// up as a personality name.
+				if _, ok := ArchIs64(v); !ok {
+					return fmt.Errorf("unsupported personality %q", v)
 				}
 				c.Arch = v
 				return nil
@@ -184,18 +222,30 @@ func init() {
 		"lxc.uts.name": {
 			set: func(c *Container, _, _, v string) error {
 				if len(v) >= 65 {
-					return fmt.Errorf("hostname %q is too long (max 64)", v)
+					return fmt.Errorf("hostname %q is too long (at most 64 characters)", v)
 				}
 				c.UTSName = v
 				return nil
 			},
 			get: func(c *Container, _, _ string) (string, error) { return c.UTSName, nil },
 		},
-		"lxc.ephemeral":       boolKey(func(c *Container) *bool { return &c.Ephemeral }),
-		"lxc.group":           listKey(func(c *Container) *[]string { return &c.Groups }, true),
-		"lxc.no_new_privs":    boolKey(func(c *Container) *bool { return &c.NoNewPrivs }),
-		"lxc.sched.core":      boolKey(func(c *Container) *bool { return &c.SchedCore }),
-		"lxc.keyring.session": boolKey(func(c *Container) *bool { return &c.KeyringSessionDisable }),
+		"lxc.ephemeral":    boolKey(func(c *Container) *bool { return &c.Ephemeral }, false),
+		"lxc.no_new_privs": boolKey(func(c *Container) *bool { return &c.NoNewPrivs }, false),
+		"lxc.sched.core":   boolKey(func(c *Container) *bool { return &c.SchedCore }, false),
+		// LXC stores lxc.keyring.session in a "disable" flag: 1 disables the
+		// session keyring (the opposite of the man page), and prints the flag.
+		"lxc.keyring.session": boolKey(func(c *Container) *bool { return &c.KeyringSessionDisable }, false),
+		"lxc.group": {
+			set: func(c *Container, _, _, v string) error {
+				if v == "" {
+					c.Groups = nil
+					return nil
+				}
+				c.Groups = append(c.Groups, strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == '\t' })...)
+				return nil
+			},
+			get: func(c *Container, _, _ string) (string, error) { return listStr(c.Groups), nil },
+		},
 		"lxc.environment": {
 			set: func(c *Container, _, _, v string) error {
 				if v == "" {
@@ -205,7 +255,7 @@ func init() {
 				if !strings.Contains(v, "=") {
 					val, ok := os.LookupEnv(v)
 					if !ok {
-						return fmt.Errorf("environment variable %q is not set in the caller's environment", v)
+						return fmt.Errorf("environment variable %q is not set in the environment of this process", v)
 					}
 					v = v + "=" + val
 				}
@@ -216,31 +266,22 @@ func init() {
 		},
 		"lxc.init.cmd":    strKey(func(c *Container) *string { return &c.InitCmd }),
 		"lxc.execute.cmd": strKey(func(c *Container) *string { return &c.ExecuteCmd }),
-		"lxc.init.cwd": {
-			set: func(c *Container, _, _, v string) error {
-				if v != "" && !strings.HasPrefix(v, "/") {
-					return fmt.Errorf("init working directory %q must be absolute", v)
-				}
-				c.InitCwd = v
-				return nil
-			},
-			get: func(c *Container, _, _ string) (string, error) { return c.InitCwd, nil },
-		},
+		"lxc.init.cwd":    strKey(func(c *Container) *string { return &c.InitCwd }),
 		"lxc.init.uid": {
 			set: func(c *Container, _, _, v string) error {
-				n, err := parseUint(v, 32)
-				c.InitUID = uint32(n)
+				n, err := parseInitID(v)
+				c.InitUID = n
 				return err
 			},
-			get: func(c *Container, _, _ string) (string, error) { return strconv.FormatUint(uint64(c.InitUID), 10), nil },
+			get: func(c *Container, _, _ string) (string, error) { return strconv.Itoa(int(int32(c.InitUID))), nil },
 		},
 		"lxc.init.gid": {
 			set: func(c *Container, _, _, v string) error {
-				n, err := parseUint(v, 32)
-				c.InitGID = uint32(n)
+				n, err := parseInitID(v)
+				c.InitGID = n
 				return err
 			},
-			get: func(c *Container, _, _ string) (string, error) { return strconv.FormatUint(uint64(c.InitGID), 10), nil },
+			get: func(c *Container, _, _ string) (string, error) { return strconv.Itoa(int(int32(c.InitGID))), nil },
 		},
 		"lxc.init.groups": {
 			set: func(c *Container, _, _, v string) error {
@@ -248,19 +289,27 @@ func init() {
 					c.InitGroups = nil
 					return nil
 				}
+				var add []uint32
 				for _, g := range strings.Split(v, ",") {
-					n, err := strconv.ParseUint(strings.TrimSpace(g), 10, 32)
+					if g == "" {
+						continue
+					}
+					n, err := safeUint(g)
 					if err != nil {
 						return fmt.Errorf("invalid group id %q", g)
 					}
-					c.InitGroups = append(c.InitGroups, uint32(n))
+					add = append(add, n)
 				}
+				if len(add) == 0 {
+					return fmt.Errorf("no valid groups in %q", v)
+				}
+				c.InitGroups = append(c.InitGroups, add...)
 				return nil
 			},
 			get: func(c *Container, _, _ string) (string, error) {
 				var v []string
 				for _, g := range c.InitGroups {
-					v = append(v, strconv.FormatUint(uint64(g), 10))
+					v = append(v, strconv.Itoa(int(int32(g))))
 				}
 				return strings.Join(v, ","), nil
 			},
@@ -270,23 +319,54 @@ func init() {
 		"lxc.signal.stop":   signalKey(func(c *Container) *int { return &c.SignalStop }),
 		"lxc.monitor.unshare": {
 			set: func(c *Container, _, _, v string) error {
-				n, err := parseUint(v, 31)
-				c.MonitorUnshare = n != 0
-				return err
+				if v == "" {
+					c.monitorUnshare, c.MonitorUnshare = 0, false
+					return nil
+				}
+				n, err := safeUint(v)
+				if err != nil {
+					return fmt.Errorf("invalid unsigned number %q", v)
+				}
+				c.monitorUnshare, c.MonitorUnshare = n, n != 0
+				return nil
 			},
-			get: func(c *Container, _, _ string) (string, error) { return boolStr(c.MonitorUnshare), nil },
+			get: func(c *Container, _, _ string) (string, error) {
+				return strconv.Itoa(int(int32(c.monitorUnshare))), nil
+			},
 		},
 		"lxc.monitor.signal.pdeath": {
 			set: func(c *Container, _, _, v string) error {
 				n, err := ParseSignal(v)
+				if err != nil {
+					return err
+				}
 				c.MonitorSignalPdeath = n
 				c.monitorPdeathWasSet = true
-				return err
+				return nil
 			},
 			get: func(c *Container, _, _ string) (string, error) { return strconv.Itoa(c.MonitorSignalPdeath), nil },
 		},
-		"lxc.rootfs.path":  strKey(func(c *Container) *string { return &c.RootfsPath }),
-		"lxc.rootfs.mount": strKey(func(c *Container) *string { return &c.RootfsMount }),
+		"lxc.rootfs.path": {
+			set: func(c *Container, _, _, v string) error { c.RootfsPath = v; return nil },
+			// LXC splits "TYPE:PATH" at the first ':' and prints the path.
+			get: func(c *Container, _, _ string) (string, error) {
+				if _, p, ok := strings.Cut(c.RootfsPath, ":"); ok {
+					return p, nil
+				}
+				return c.RootfsPath, nil
+			},
+		},
+		"lxc.rootfs.mount": {
+			set: func(c *Container, _, _, v string) error { c.RootfsMount, c.rootfsMountSet = v, true; return nil },
+			// LXC prints its compiled-in default until the key is set
+			// (an explicit empty value clears it to nothing).
+			get: func(c *Container, _, _ string) (string, error) {
+				if !c.rootfsMountSet {
+					return DefaultRootfsMount, nil
+				}
+				return c.RootfsMount, nil
+			},
+		},
 		"lxc.rootfs.options": {
 			set: func(c *Container, _, _, v string) error {
 				for _, o := range strings.Split(v, ",") {
@@ -299,10 +379,11 @@ func init() {
 			},
 			get: func(c *Container, _, _ string) (string, error) { return c.RootfsOptions, nil },
 		},
-		"lxc.rootfs.managed": boolKey(func(c *Container) *bool { return &c.RootfsManaged }),
+		"lxc.rootfs.managed": boolKey(func(c *Container) *bool { return &c.RootfsManaged }, true),
 		"lxc.mount.fstab": {
 			set: func(c *Container, _, _, v string) error {
 				if v == "" {
+					c.MountFstab = ""
 					return errEmptyNotAllowed
 				}
 				c.MountFstab = v
@@ -316,9 +397,6 @@ func init() {
 					c.MountEntries, c.MountEntrySrc = nil, nil
 					return nil
 				}
-				if len(strings.Fields(v)) < 2 {
-					return fmt.Errorf("invalid mount entry %q (want fstab syntax)", v)
-				}
 				c.MountEntries = append(c.MountEntries, v)
 				return nil
 			},
@@ -331,7 +409,7 @@ func init() {
 					return nil
 				}
 				m := c.MountAuto
-				for _, tok := range strings.Fields(v) {
+				for _, tok := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == '\t' }) {
 					if err := m.add(tok); err != nil {
 						return err
 					}
@@ -341,38 +419,47 @@ func init() {
 			},
 			get: func(c *Container, _, _ string) (string, error) { return c.MountAuto.String(), nil },
 		},
-		"lxc.autodev": boolKey(func(c *Container) *bool { return &c.Autodev }),
+		"lxc.autodev": boolKey(func(c *Container) *bool { return &c.Autodev }, false),
 		"lxc.autodev.tmpfs.size": {
 			set: func(c *Container, _, _, v string) error {
-				n, err := strconv.Atoi(v)
-				if err != nil || n <= 0 {
+				n, err := safeInt(v)
+				if v == "" || err != nil {
 					n = 500000
 				}
-				c.AutodevTmpfsSize = n
+				c.AutodevTmpfsSize, c.autodevTmpfsRaw = n, n
 				return nil
 			},
-			get: func(c *Container, _, _ string) (string, error) { return strconv.Itoa(c.AutodevTmpfsSize), nil },
+			// LXC prints the stored value, 0 while the key is unset.
+			get: func(c *Container, _, _ string) (string, error) { return strconv.Itoa(c.autodevTmpfsRaw), nil },
 		},
-		"lxc.tty.max": intKey(func(c *Container) *int { return &c.TTYMax }, true),
+		"lxc.tty.max": uintKey(func(c *Container) *int { return &c.TTYMax }, false),
 		"lxc.tty.dir": {
 			set: func(c *Container, _, _, v string) error {
-				if strings.Contains(v, "/") || v == "." || v == ".." || len(v) > 255 {
-					return fmt.Errorf("invalid tty directory name %q", v)
+				if len(v) > 255 {
+					return fmt.Errorf("tty directory name %q is too long", v)
+				}
+				// LXC accepts any name here; golxc refuses values that
+				// would leave /dev inside the container.
+				if strings.Contains(v, "/") || v == "." || v == ".." {
+					return fmt.Errorf("invalid tty directory %q: must be a single directory name", v)
 				}
 				c.TTYDir = v
 				return nil
 			},
 			get: func(c *Container, _, _ string) (string, error) { return c.TTYDir, nil },
 		},
-		"lxc.pty.max":         intKey(func(c *Container) *int { return &c.PTYMax }, true),
+		"lxc.pty.max":         uintKey(func(c *Container) *int { return &c.PTYMax }, false),
 		"lxc.console.path":    strKey(func(c *Container) *string { return &c.ConsolePath }),
 		"lxc.console.logfile": strKey(func(c *Container) *string { return &c.ConsoleLogfile }),
-		"lxc.console.rotate":  boolKey(func(c *Container) *bool { return &c.ConsoleRotate }),
+		"lxc.console.rotate":  boolKey(func(c *Container) *bool { return &c.ConsoleRotate }, false),
 		"lxc.console.buffer.size": {
 			set: func(c *Container, _, _, v string) error {
 				n, err := parseSize(v)
+				if err != nil {
+					return err
+				}
 				c.ConsoleBufferSize, c.ConsoleBufferSizeRaw = n, v
-				return err
+				return nil
 			},
 			get: func(c *Container, _, _ string) (string, error) {
 				return strconv.FormatUint(c.ConsoleBufferSize, 10), nil
@@ -381,35 +468,82 @@ func init() {
 		"lxc.console.size": {
 			set: func(c *Container, _, _, v string) error {
 				n, err := parseSize(v)
+				if err != nil {
+					return err
+				}
 				c.ConsoleSize, c.ConsoleSizeRaw = n, v
-				return err
+				return nil
 			},
 			get: func(c *Container, _, _ string) (string, error) { return strconv.FormatUint(c.ConsoleSize, 10), nil },
 		},
-		"lxc.cgroup.dir":                 strKey(func(c *Container) *string { return &c.CgroupDir }),
-		"lxc.cgroup.dir.container":       strKey(func(c *Container) *string { return &c.CgroupDirContainer }),
-		"lxc.cgroup.dir.monitor":         strKey(func(c *Container) *string { return &c.CgroupDirMonitor }),
-		"lxc.cgroup.dir.monitor.pivot":   strKey(func(c *Container) *string { return &c.CgroupDirMonitorPivot }),
-		"lxc.cgroup.dir.container.inner": strKey(func(c *Container) *string { return &c.CgroupDirInner }),
-		"lxc.cgroup.relative":            boolKey(func(c *Container) *bool { return &c.CgroupRelative }),
-		"lxc.cap.drop": {
-			set: func(c *Container, _, _, v string) error { return c.setCaps(&c.CapDrop, v, false) },
-			get: func(c *Container, _, _ string) (string, error) { return listStr(c.CapDrop), nil },
+		"lxc.cgroup.dir":               dirKey(func(c *Container) *string { return &c.CgroupDir }),
+		"lxc.cgroup.dir.container":     dirKey(func(c *Container) *string { return &c.CgroupDirContainer }),
+		"lxc.cgroup.dir.monitor":       dirKey(func(c *Container) *string { return &c.CgroupDirMonitor }),
+		"lxc.cgroup.dir.monitor.pivot": dirKey(func(c *Container) *string { return &c.CgroupDirMonitorPivot }),
+		"lxc.cgroup.dir.container.inner": {
+			set: func(c *Container, _, _, v string) error {
+				switch {
+				case v == "":
+				case strings.HasPrefix(v, "/"):
+					return errors.New("lxc.cgroup.dir.container.inner may not be absolute")
+				case strings.Contains(v, "/") || v == "." || v == "..":
+					return errors.New("lxc.cgroup.dir.container.inner must be a single directory name")
+				}
+				c.CgroupDirInner = v
+				return nil
+			},
+			get: nullStrKey(func(c *Container) *string { return &c.CgroupDirInner }).get,
 		},
+		"lxc.cgroup.relative": boolKey(func(c *Container) *bool { return &c.CgroupRelative }, false),
+		"lxc.cap.drop": {
+			set: func(c *Container, _, _, v string) error { return c.setCaps(v, false) },
+			get: func(c *Container, _, _ string) (string, error) { return listStr(c.capList), nil },
+		},
+		// LXC 5 keeps one capability list with a keep/drop mode, and both
+		// getters print it whatever the mode.
 		"lxc.cap.keep": {
-			set: func(c *Container, _, _, v string) error { return c.setCaps(&c.CapKeep, v, true) },
-			get: func(c *Container, _, _ string) (string, error) { return listStr(c.CapKeep), nil },
+			set: func(c *Container, _, _, v string) error { return c.setCaps(v, true) },
+			get: func(c *Container, _, _ string) (string, error) { return listStr(c.capList), nil },
 		},
 		"lxc.apparmor.profile":          strKey(func(c *Container) *string { return &c.ApparmorProfile }),
-		"lxc.apparmor.allow_incomplete": boolKey(func(c *Container) *bool { return &c.ApparmorAllowIncomplete }),
-		"lxc.apparmor.allow_nesting":    boolKey(func(c *Container) *bool { return &c.ApparmorAllowNesting }),
-		"lxc.apparmor.raw":              listKey(func(c *Container) *[]string { return &c.ApparmorRaw }, false),
-		"lxc.selinux.context":           strKey(func(c *Container) *string { return &c.SELinuxContext }),
-		"lxc.selinux.context.keyring":   strKey(func(c *Container) *string { return &c.SELinuxContextKeyring }),
-		"lxc.seccomp.profile":           strKey(func(c *Container) *string { return &c.SeccompProfile }),
-		"lxc.seccomp.allow_nesting":     boolKey(func(c *Container) *bool { return &c.SeccompAllowNesting }),
-		"lxc.seccomp.notify.proxy":      strKey(func(c *Container) *string { return &c.SeccompNotifyProxy }),
-		"lxc.seccomp.notify.cookie":     strKey(func(c *Container) *string { return &c.SeccompNotifyCookie }),
+		"lxc.apparmor.allow_incomplete": boolKey(func(c *Container) *bool { return &c.ApparmorAllowIncomplete }, false),
+		"lxc.apparmor.allow_nesting":    boolKey(func(c *Container) *bool { return &c.ApparmorAllowNesting }, false),
+		"lxc.apparmor.raw": {
+			set: func(c *Container, _, _, v string) error {
+				if v == "" {
+					c.ApparmorRaw = nil
+					return nil
+				}
+				c.ApparmorRaw = append(c.ApparmorRaw, v)
+				return nil
+			},
+			get: func(c *Container, _, _ string) (string, error) { return listStr(c.ApparmorRaw), nil },
+		},
+		"lxc.selinux.context":         strKey(func(c *Container) *string { return &c.SELinuxContext }),
+		"lxc.selinux.context.keyring": strKey(func(c *Container) *string { return &c.SELinuxContextKeyring }),
+		"lxc.seccomp.profile":         strKey(func(c *Container) *string { return &c.SeccompProfile }),
+		"lxc.seccomp.allow_nesting":   boolKey(func(c *Container) *bool { return &c.SeccompAllowNesting }, false),
+		"lxc.seccomp.notify.proxy": {
+			set: func(c *Container, _, _, v string) error {
+				if v == "" {
+					c.SeccompNotifyProxy = ""
+					return nil
+				}
+				p, ok := strings.CutPrefix(v, "unix:")
+				if !ok || !(strings.HasPrefix(p, "/") || strings.HasPrefix(p, "@")) || len(p) < 2 || len(p) > 107 {
+					return fmt.Errorf("invalid seccomp notify proxy %q (want unix:/PATH or unix:@NAME)", v)
+				}
+				c.SeccompNotifyProxy = v
+				return nil
+			},
+			// LXC prints the socket path: absolute as is, abstract
+			// without its leading '@'.
+			get: func(c *Container, _, _ string) (string, error) {
+				p := strings.TrimPrefix(c.SeccompNotifyProxy, "unix:")
+				return strings.TrimPrefix(p, "@"), nil
+			},
+		},
+		"lxc.seccomp.notify.cookie": strKey(func(c *Container) *string { return &c.SeccompNotifyCookie }),
 		"lxc.idmap": {
 			set: func(c *Container, _, _, v string) error {
 				if v == "" {
@@ -423,6 +557,7 @@ func init() {
 				c.IDMaps = append(c.IDMaps, m)
 				return nil
 			},
+			// No newline after the last entry, unlike most list getters.
 			get: func(c *Container, _, _ string) (string, error) {
 				var v []string
 				for _, m := range c.IDMaps {
@@ -433,38 +568,44 @@ func init() {
 		},
 		"lxc.namespace.clone": {
 			set: func(c *Container, _, _, v string) error {
-				ns, err := parseNamespaces(v)
-				if err != nil {
-					return err
-				}
 				if v == "" {
 					c.NamespaceClone = nil
 					return nil
 				}
-				c.NamespaceClone = append(c.NamespaceClone, ns...)
+				if len(c.NamespaceKeep) > 0 {
+					return errors.New(`cannot set both "lxc.namespace.clone" and "lxc.namespace.keep"`)
+				}
+				ns, err := parseNamespaces(v)
+				if err != nil {
+					return err
+				}
+				c.NamespaceClone = mergeNamespaces(c.NamespaceClone, ns)
 				return nil
 			},
 			get: func(c *Container, _, _ string) (string, error) { return listStr(c.NamespaceClone), nil },
 		},
 		"lxc.namespace.keep": {
 			set: func(c *Container, _, _, v string) error {
-				ns, err := parseNamespaces(v)
-				if err != nil {
-					return err
-				}
 				if v == "" {
 					c.NamespaceKeep = nil
 					return nil
 				}
-				c.NamespaceKeep = append(c.NamespaceKeep, ns...)
+				if len(c.NamespaceClone) > 0 {
+					return errors.New(`cannot set both "lxc.namespace.clone" and "lxc.namespace.keep"`)
+				}
+				ns, err := parseNamespaces(v)
+				if err != nil {
+					return err
+				}
+				c.NamespaceKeep = mergeNamespaces(c.NamespaceKeep, ns)
 				return nil
 			},
 			get: func(c *Container, _, _ string) (string, error) { return listStr(c.NamespaceKeep), nil },
 		},
 		"lxc.namespace.share": {
 			set: func(c *Container, key, sub, v string) error {
-				if _, ok := NamespaceFlags[sub]; !ok || sub == "" {
-					return fmt.Errorf("unknown namespace in %q: %w", key, errUnknownKey)
+				if _, ok := NamespaceFlags[sub]; !ok {
+					return fmt.Errorf("unknown namespace %q in %s (want one of %s)", sub, key, strings.Join(NamespaceNames, " "))
 				}
 				if v == "" {
 					delete(c.NamespaceShare, sub)
@@ -477,11 +618,34 @@ func init() {
 				if _, ok := NamespaceFlags[sub]; !ok {
 					return "", errUnknownKey
 				}
-				return c.NamespaceShare[sub], nil
+				if v, ok := c.NamespaceShare[sub]; ok {
+					return v, nil
+				}
+				return "(null)", nil
 			},
 		},
-		"lxc.time.offset.boot":      timeOffsetKey(func(c *Container) *string { return &c.TimeOffsetBoot }),
-		"lxc.time.offset.monotonic": timeOffsetKey(func(c *Container) *string { return &c.TimeOffsetMonotonic }),
+		"lxc.time.offset.boot": {
+			set: func(c *Container, _, _, v string) error {
+				return setTimeOffset(v, &c.TimeOffsetBoot, &c.TimeOffsetBootSec, &c.TimeOffsetBootNsec)
+			},
+			get: func(c *Container, _, _ string) (string, error) {
+				if c.TimeOffsetBootSec != 0 {
+					return fmt.Sprintf("%d s\n", c.TimeOffsetBootSec), nil
+				}
+				return fmt.Sprintf("%d ns\n", c.TimeOffsetBootNsec), nil
+			},
+		},
+		"lxc.time.offset.monotonic": {
+			set: func(c *Container, _, _, v string) error {
+				return setTimeOffset(v, &c.TimeOffsetMonotonic, &c.TimeOffsetMonotonicSec, &c.TimeOffsetMonotonicNsec)
+			},
+			get: func(c *Container, _, _ string) (string, error) {
+				if c.TimeOffsetMonotonicSec != 0 {
+					return fmt.Sprintf("%ds\n", c.TimeOffsetMonotonicSec), nil
+				}
+				return fmt.Sprintf("%dns\n", c.TimeOffsetMonotonicNsec), nil
+			},
+		},
 		"lxc.prlimit": {
 			set: func(c *Container, key, sub, v string) error {
 				if v == "" {
@@ -494,6 +658,11 @@ func init() {
 					c.Prlimits = out
 					return nil
 				}
+				if sub == "" {
+					return errors.New("lxc.prlimit needs a resource name (lxc.prlimit.NAME = VALUE)")
+				}
+				// LXC checks the resource name only when the container
+				// starts; so does golxc (see RlimitResources).
 				p, err := parsePrlimit(sub, v)
 				if err != nil {
 					return err
@@ -511,18 +680,18 @@ func init() {
 				var b strings.Builder
 				for _, p := range c.Prlimits {
 					if sub == "" {
-						fmt.Fprintf(&b, "lxc.prlimit.%s = %s\n", p.Name, p.Raw)
+						fmt.Fprintf(&b, "lxc.prlimit.%s = %s\n", p.Name, p)
 					} else if p.Name == sub {
-						b.WriteString(p.Raw)
+						b.WriteString(p.String())
 					}
 				}
 				return b.String(), nil
 			},
 		},
-		"lxc.sysctl":  kvFamily("lxc.sysctl", func(c *Container) *[]KV { return &c.Sysctls }, true),
-		"lxc.proc":    kvFamily("lxc.proc", func(c *Container) *[]KV { return &c.Proc }, true),
-		"lxc.cgroup":  kvFamily("lxc.cgroup", func(c *Container) *[]KV { return &c.Cgroup }, false),
-		"lxc.cgroup2": kvFamily("lxc.cgroup2", func(c *Container) *[]KV { return &c.Cgroup2 }, false),
+		"lxc.sysctl":  kvFamily("lxc.sysctl", func(c *Container) *[]KV { return &c.Sysctls }, true, false),
+		"lxc.proc":    kvFamily("lxc.proc", func(c *Container) *[]KV { return &c.Proc }, false, false),
+		"lxc.cgroup":  kvFamily("lxc.cgroup", func(c *Container) *[]KV { return &c.Cgroup }, false, true),
+		"lxc.cgroup2": kvFamily("lxc.cgroup2", func(c *Container) *[]KV { return &c.Cgroup2 }, false, true),
 		"lxc.net": {
 			set: func(c *Container, key, sub, v string) error {
 				if sub == "" {
@@ -538,7 +707,7 @@ func init() {
 				if sub == "" {
 					var v []string
 					for _, d := range c.Net {
-						v = append(v, d.Type)
+						v = append(v, d.typeName("(invalid)"))
 					}
 					return listStr(v), nil
 				}
@@ -557,7 +726,11 @@ func init() {
 		},
 		"lxc.hook.version": {
 			set: func(c *Container, _, _, v string) error {
-				n, err := parseUint(v, 31)
+				if v == "" {
+					c.HookVersion = 0
+					return nil
+				}
+				n, err := safeUint(v)
 				if err != nil || n > 1 {
 					return fmt.Errorf("invalid hook version %q (want 0 or 1)", v)
 				}
@@ -575,7 +748,7 @@ func init() {
 				}
 				lv, ok := parseLogLevel(v)
 				if !ok {
-					return fmt.Errorf("invalid log level %q", v)
+					return fmt.Errorf("invalid log level %q (want 0-8 or TRACE, DEBUG, INFO, NOTICE, WARN, ERROR, CRIT, ALERT, FATAL)", v)
 				}
 				c.LogLevel = lv
 				return nil
@@ -584,20 +757,34 @@ func init() {
 		},
 		"lxc.log.syslog": {
 			set: func(c *Container, _, _, v string) error {
-				switch v {
+				switch strings.ToLower(v) {
 				case "", "daemon", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7":
 					c.LogSyslog = v
 					return nil
 				}
-				return fmt.Errorf("invalid syslog facility %q", v)
+				return fmt.Errorf("invalid syslog facility %q (want daemon or local0-local7)", v)
 			},
 			get: func(c *Container, _, _ string) (string, error) { return c.LogSyslog, nil },
 		},
-		"lxc.start.auto":  boolKey(func(c *Container) *bool { return &c.StartAuto }),
-		"lxc.start.delay": intKey(func(c *Container) *int { return &c.StartDelay }, true),
-		"lxc.start.order": intKey(func(c *Container) *int { return &c.StartOrder }, false),
+		"lxc.start.auto":  boolKey(func(c *Container) *bool { return &c.StartAuto }, false),
+		"lxc.start.delay": uintKey(func(c *Container) *int { return &c.StartDelay }, true),
+		"lxc.start.order": {
+			set: func(c *Container, _, _, v string) error {
+				if v == "" {
+					c.StartOrder = 0
+					return nil
+				}
+				n, err := safeInt(v)
+				if err != nil {
+					return fmt.Errorf("invalid number %q", v)
+				}
+				c.StartOrder = n
+				return nil
+			},
+			get: func(c *Container, _, _ string) (string, error) { return strconv.Itoa(c.StartOrder), nil },
+		},
 		"lxc.include": {
-			set: func(c *Container, _, _, v string) error { return c.include(v, Source{}) },
+			set: func(c *Container, _, _, v string) error { return c.include(v) },
 			get: func(c *Container, _, _ string) (string, error) { return "", errUnknownKey },
 		},
 	}
@@ -606,77 +793,81 @@ func init() {
 	}
 }
 
-func timeOffsetKey(field func(c *Container) *string) handler {
-	return handler{
-		set: func(c *Container, _, _, v string) error {
-			if v != "" {
-				i := 0
-				if v[0] == '-' || v[0] == '+' {
-					i = 1
-				}
-				j := i
-				for j < len(v) && v[j] >= '0' && v[j] <= '9' {
-					j++
-				}
-				switch unit := v[j:]; {
-				case j == i:
-					return fmt.Errorf("invalid time offset %q", v)
-				case unit == "h" || unit == "m" || unit == "s" || unit == "ms" || unit == "us" || unit == "ns":
-				default:
-					return fmt.Errorf("invalid time offset %q (unit h, m, s, ms, us or ns required)", v)
-				}
-			}
-			*field(c) = v
-			return nil
-		},
-		get: func(c *Container, _, _ string) (string, error) { return *field(c), nil },
+// parseInitID reproduces LXC 5.0.2's lxc.init.uid/gid parsing: a value that
+// is not a valid unsigned 32-bit number silently becomes 0, except a
+// negative number or one too large for strtoul, which are errors.
+func parseInitID(v string) (uint32, error) {
+	if v == "" {
+		return 0, nil
 	}
+	t := strings.TrimLeft(v, " \t\n\v\f\r")
+	if strings.HasPrefix(t, "-") {
+		return 0, fmt.Errorf("invalid id %q: negative", v)
+	}
+	if _, _, _, overflow, _ := cStrtoull(t, 0); overflow {
+		return 0, fmt.Errorf("invalid id %q: out of range", v)
+	}
+	n, err := safeUint(t)
+	if err != nil {
+		return 0, nil
+	}
+	return n, nil
 }
 
-func (c *Container) setCaps(list *[]string, v string, keep bool) error {
+func setTimeOffset(v string, raw *string, sec, nsec *int64) error {
 	if v == "" {
-		*list = nil
+		*raw, *sec, *nsec = "", 0, 0
 		return nil
 	}
-	for _, name := range strings.Fields(v) {
-		if name == "none" {
-			if !keep {
-				return errors.New(`"none" is not valid in lxc.cap.drop`)
-			}
-			*list = nil
-			continue
-		}
-		if CapNumber(name) < 0 {
-			return fmt.Errorf("unknown capability %q", name)
-		}
-		*list = append(*list, name)
+	s, ns, isSec, err := parseTimeOffset(v)
+	if err != nil {
+		return err
 	}
-	if len(c.CapDrop) > 0 && len(c.CapKeep) > 0 {
-		return errors.New("keeping and dropping capabilities are mutually exclusive")
+	*raw = v
+	if isSec {
+		*sec = s
+	} else {
+		*nsec = ns
 	}
 	return nil
 }
 
-var logLevelNames = []string{"TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "CRIT", "ALERT", "FATAL"}
-
-func parseLogLevel(v string) (int, bool) {
-	if n, err := strconv.Atoi(v); err == nil {
-		return n, n >= 0 && n <= 8
+// setCaps implements lxc.cap.drop and lxc.cap.keep: one list with a mode,
+// as LXC 5 keeps it. "none" in keep empties the list (dropping everything);
+// the two keys are mutually exclusive until the list is cleared.
+func (c *Container) setCaps(v string, keep bool) error {
+	if v == "" {
+		c.capList, c.CapKeepSet = nil, false
+		c.syncCaps()
+		return nil
 	}
-	u := strings.ToUpper(v)
-	for i, n := range logLevelNames {
-		if n == u {
-			return i, true
+	if keep && !c.CapKeepSet && len(c.capList) > 0 || !keep && c.CapKeepSet {
+		return errors.New("keeping and dropping capabilities are mutually exclusive")
+	}
+	for _, name := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == '\t' }) {
+		if keep && name == "none" {
+			c.capList = nil
+			continue
 		}
+		if _, ok := capNumberStrict(name); !ok {
+			return fmt.Errorf("unknown capability %q (want a lower-case name without CAP_, e.g. sys_admin)", name)
+		}
+		c.capList = append(c.capList, name)
 	}
-	return 0, false
+	if keep {
+		c.CapKeepSet = true
+	}
+	c.syncCaps()
+	return nil
 }
 
-func logLevelName(n int) string {
-	if n < 0 || n >= len(logLevelNames) {
-		return "NOTSET"
+func (c *Container) syncCaps() {
+	c.CapDrop, c.CapKeep = nil, nil
+	if c.CapKeepSet {
+		c.CapKeep = append([]string(nil), c.capList...)
+	} else {
+		c.CapDrop = append([]string(nil), c.capList...)
 	}
-	return logLevelNames[n]
 }
 
 // lookupKey finds the handler for key and the subkey of family keys.
@@ -710,7 +901,8 @@ func Keys() []string {
 }
 
 // GetItem returns the value of key as LXC's getter prints it (what
-// `lxc-info -c KEY` shows). Unknown keys give an error.
+// `lxc-info -c KEY` shows). Unknown keys, and keys whose getter fails in
+// LXC (e.g. a network device that does not exist), give an error.
 func (c *Container) GetItem(key string) (string, error) {
 	h, sub := lookupKey(key)
 	if h == nil || h.get == nil {

@@ -39,6 +39,10 @@ var legacyRenames = map[string]string{
 // are not legacy. newKey "" means ignore the line.
 func legacyKey(c *Container, key, value string) (newKey, note string, ok bool) {
 	if k, found := legacyRenames[key]; found {
+		if key == "lxc.rootfs.backend" {
+			c.legacyRootfsBackend = value
+			return "", "used as the storage type of lxc.rootfs.path", true
+		}
 		return k, "", true
 	}
 	if strings.HasPrefix(key, "lxc.limit.") {

@@ -3,20 +3,21 @@ package config
 import (
 	"errors"
 	"fmt"
+	"math"
+	"os"
+	"runtime"
 	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
 )
 
+// parseBool is kept for callers that want a strict 0/1 (empty = false).
 func parseBool(v string) (bool, error) {
-	switch v {
-	case "", "0":
+	if v == "" {
 		return false, nil
-	case "1":
-		return true, nil
 	}
-	return false, fmt.Errorf("invalid boolean %q (want 0 or 1)", v)
+	return parseBoolLXC(v)
 }
 
 func boolStr(b bool) string {
@@ -24,28 +25,6 @@ func boolStr(b bool) string {
 		return "1"
 	}
 	return "0"
-}
-
-func parseUint(v string, bits int) (uint64, error) {
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseUint(v, 10, bits)
-	if err != nil {
-		return 0, fmt.Errorf("invalid unsigned number %q", v)
-	}
-	return n, nil
-}
-
-func parseInt(v string) (int, error) {
-	if v == "" {
-		return 0, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 32)
-	if err != nil {
-		return 0, fmt.Errorf("invalid number %q", v)
-	}
-	return int(n), nil
 }
 
 // Signal names accepted after "SIG" (case-insensitive), as LXC's table.
@@ -59,40 +38,40 @@ var signalNames = map[string]int{
 
 const sigRTMin, sigRTMax = 34, 64
 
-// ParseSignal parses LXC's signal syntax: a decimal number, SIG<NAME>
-// (case-insensitive), SIGRTMIN+N or SIGRTMAX-N.
+// ParseSignal parses LXC's signal syntax (sig_parse): a number (any
+// base-0 spelling, not range checked, as LXC), SIG<NAME> (case-insensitive),
+// SIGRTMIN+N or SIGRTMAX-N within the real-time range. An empty value is 0.
 func ParseSignal(v string) (int, error) {
 	if v == "" {
 		return 0, nil
 	}
-	if n, err := strconv.Atoi(v); err == nil {
-		if n < 0 || n > sigRTMax {
-			return 0, fmt.Errorf("invalid signal number %d", n)
+	if v[0] >= '0' && v[0] <= '9' {
+		n, err := safeInt(v)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("invalid signal number %q", v)
 		}
 		return n, nil
 	}
-	u := strings.ToUpper(v)
-	if !strings.HasPrefix(u, "SIG") {
+	if len(v) < 3 || !strings.EqualFold(v[:3], "SIG") {
 		return 0, fmt.Errorf("invalid signal %q (names need the SIG prefix)", v)
 	}
-	u = u[3:]
+	u := strings.ToUpper(v[3:])
+	rt := func(off string, sign int, base int) (int, error) {
+		n, err := safeInt(off)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("invalid signal %q", v)
+		}
+		s := base + sign*n
+		if s < sigRTMin || s > sigRTMax {
+			return 0, fmt.Errorf("invalid signal %q: out of the real-time range", v)
+		}
+		return s, nil
+	}
 	switch {
-	case u == "RTMIN":
-		return sigRTMin, nil
-	case u == "RTMAX":
-		return sigRTMax, nil
 	case strings.HasPrefix(u, "RTMIN+"):
-		n, err := strconv.Atoi(u[6:])
-		if err != nil || n < 0 || sigRTMin+n > sigRTMax {
-			return 0, fmt.Errorf("invalid signal %q", v)
-		}
-		return sigRTMin + n, nil
+		return rt(v[9:], 1, sigRTMin)
 	case strings.HasPrefix(u, "RTMAX-"):
-		n, err := strconv.Atoi(u[6:])
-		if err != nil || n < 0 || sigRTMax-n < sigRTMin {
-			return 0, fmt.Errorf("invalid signal %q", v)
-		}
-		return sigRTMax - n, nil
+		return rt(v[9:], -1, sigRTMax)
 	}
 	if n, ok := signalNames[u]; ok {
 		return n, nil
@@ -112,17 +91,45 @@ var capNames = map[string]int{
 	"block_suspend": 36, "audit_read": 37, "perfmon": 38, "bpf": 39, "checkpoint_restore": 40,
 }
 
-// CapNumber returns the number of a capability name ("sys_admin", or a
-// decimal number as LXC also accepts), or -1.
+// lastCap is the highest capability of the running kernel
+// (/proc/sys/kernel/cap_last_cap), which bounds numeric capabilities.
+func lastCap() int {
+	b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap")
+	if err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			return n
+		}
+	}
+	return 40
+}
+
+// CapNumber returns the number of a capability as lxc.cap.drop/keep
+// accept it: a lower-case name without CAP_ ("sys_admin") or a number up to
+// the kernel's last capability; -1 otherwise. The legacy "CAP_" prefix and
+// upper case are accepted too for callers outside the config parser.
 func CapNumber(name string) int {
+	if n, ok := capNumberStrict(name); ok {
+		return n
+	}
 	n := strings.ToLower(strings.TrimPrefix(strings.ToLower(name), "cap_"))
 	if v, ok := capNames[n]; ok {
 		return v
 	}
-	if v, err := strconv.Atoi(name); err == nil && v >= 0 && v < 64 {
-		return v
-	}
 	return -1
+}
+
+// capNumberStrict is LXC's parse_cap: exact lower-case names, or numbers.
+func capNumberStrict(name string) (int, bool) {
+	if v, ok := capNames[name]; ok {
+		return v, true
+	}
+	if name != "" && name[0] >= '0' && name[0] <= '9' {
+		n, err := safeInt(name)
+		if err == nil && n >= 0 && n <= lastCap() {
+			return n, true
+		}
+	}
+	return -1, false
 }
 
 // CapName returns the lower-case name of capability n.
@@ -136,7 +143,8 @@ func CapName(n int) string {
 }
 
 // MountAuto is the parsed lxc.mount.auto state. Each family keeps only its
-// last token, as LXC does.
+// last token, as LXC does; cgroup, cgroup-full and cgroup2 are one family
+// (a later token of any of them replaces an earlier one).
 type MountAuto struct {
 	Proc         string // "", "mixed", "rw"
 	Sys          string // "", "mixed", "ro", "rw"
@@ -145,69 +153,106 @@ type MountAuto struct {
 	CgroupForce  bool
 	Cgroup2      string // "", "rw", "ro"
 	Cgroup2Force bool
-	Shmounts     string // HOSTPATH[:CONTPATH]
+	Shmounts     string // HOSTPATH[:CONTPATH] as written
 }
 
 // Empty reports whether nothing is automounted.
 func (m MountAuto) Empty() bool { return m == MountAuto{} }
 
+// ShmountsPaths returns the host and container paths of shmounts:
+// (the container path defaults to /dev/.lxc-mounts).
+func (m MountAuto) ShmountsPaths() (host, cont string) {
+	host, cont, _ = strings.Cut(m.Shmounts, ":")
+	if cont == "" {
+		cont = "/dev/.lxc-mounts"
+	}
+	return host, cont
+}
+
 func (m *MountAuto) add(tok string) error {
 	switch tok {
 	case "proc", "proc:mixed":
 		m.Proc = "mixed"
+		return nil
 	case "proc:rw":
 		m.Proc = "rw"
+		return nil
 	case "sys", "sys:mixed":
 		m.Sys = "mixed"
+		return nil
 	case "sys:ro":
 		m.Sys = "ro"
+		return nil
 	case "sys:rw":
 		m.Sys = "rw"
-	case "cgroup2", "cgroup2:force":
-		m.Cgroup2, m.Cgroup2Force = "rw", tok == "cgroup2:force"
-	case "cgroup2:ro", "cgroup2:ro:force":
-		m.Cgroup2, m.Cgroup2Force = "ro", tok == "cgroup2:ro:force"
-	default:
-		if strings.HasPrefix(tok, "shmounts:") {
-			if len(tok) == len("shmounts:") {
-				return fmt.Errorf("invalid lxc.mount.auto token %q: shmounts needs a host path", tok)
-			}
-			m.Shmounts = tok[len("shmounts:"):]
-			return nil
+		return nil
+	case "cgroup2", "cgroup2:force", "cgroup2:ro", "cgroup2:ro:force":
+		m.Cgroup, m.CgroupFull, m.CgroupForce = "", false, false
+		m.Cgroup2 = "rw"
+		if strings.HasPrefix(tok, "cgroup2:ro") {
+			m.Cgroup2 = "ro"
 		}
-		full := false
-		rest := ""
-		switch {
-		case tok == "cgroup" || strings.HasPrefix(tok, "cgroup:"):
-			rest = strings.TrimPrefix(tok, "cgroup")
-		case tok == "cgroup-full" || strings.HasPrefix(tok, "cgroup-full:"):
-			full = true
-			rest = strings.TrimPrefix(tok, "cgroup-full")
-		default:
-			return fmt.Errorf("invalid filesystem to automount %q", tok)
-		}
-		mode, force := "nomode", false
-		parts := strings.Split(strings.TrimPrefix(rest, ":"), ":")
-		if rest == "" {
-			parts = nil
-		}
-		for i, p := range parts {
-			switch {
-			case p == "force" && i == len(parts)-1:
-				force = true
-			case (p == "mixed" || p == "ro" || p == "rw") && i == 0:
-				mode = p
-			default:
-				return fmt.Errorf("invalid filesystem to automount %q", tok)
-			}
-		}
-		m.Cgroup, m.CgroupFull, m.CgroupForce = mode, full, force
+		m.Cgroup2Force = strings.HasSuffix(tok, ":force")
+		return nil
 	}
+	if strings.HasPrefix(tok, "shmounts:") {
+		m.Shmounts = tok[len("shmounts:"):]
+		return nil
+	}
+	var rest string
+	full := false
+	switch {
+	case tok == "cgroup" || strings.HasPrefix(tok, "cgroup:"):
+		rest = tok[len("cgroup"):]
+	case tok == "cgroup-full" || strings.HasPrefix(tok, "cgroup-full:"):
+		full, rest = true, tok[len("cgroup-full"):]
+	default:
+		return fmt.Errorf("invalid filesystem to automount %q", tok)
+	}
+	mode, force := "nomode", false
+	switch rest {
+	case "":
+	case ":force":
+		force = true
+	case ":mixed", ":ro", ":rw":
+		mode = rest[1:]
+	case ":mixed:force", ":ro:force", ":rw:force":
+		mode, force = strings.TrimSuffix(rest[1:], ":force"), true
+	default:
+		return fmt.Errorf("invalid filesystem to automount %q", tok)
+	}
+	m.Cgroup2, m.Cgroup2Force = "", false
+	m.Cgroup, m.CgroupFull, m.CgroupForce = mode, full, force
 	return nil
 }
 
-// String renders the canonical form LXC's getter prints.
+// String renders what LXC's getter prints: proc, sys and the cgroup v1
+// family only; forced cgroup mounts, cgroup2 and shmounts are not shown
+// (LXC's getter has no case for them).
 func (m MountAuto) String() string {
+	var out []string
+	if m.Proc != "" {
+		out = append(out, "proc:"+m.Proc)
+	}
+	if m.Sys != "" {
+		out = append(out, "sys:"+m.Sys)
+	}
+	if m.Cgroup != "" && !m.CgroupForce {
+		s := "cgroup"
+		if m.CgroupFull {
+			s = "cgroup-full"
+		}
+		if m.Cgroup != "nomode" {
+			s += ":" + m.Cgroup
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, " ")
+}
+
+// Tokens renders every setting as lxc.mount.auto tokens (a complete,
+// re-parsable form, unlike String).
+func (m MountAuto) Tokens() string {
 	var out []string
 	if m.Proc != "" {
 		out = append(out, "proc:"+m.Proc)
@@ -249,18 +294,15 @@ func parseIDMap(v string) (IDMap, error) {
 	if len(f) != 4 || (f[0] != "u" && f[0] != "g") {
 		return IDMap{}, fmt.Errorf("invalid idmap %q (want \"u|g NSID HOSTID RANGE\")", v)
 	}
-	var n [3]uint64
+	var n [3]uint32
 	for i := 0; i < 3; i++ {
-		x, err := strconv.ParseUint(f[i+1], 10, 32)
+		x, err := safeUint(f[i+1])
 		if err != nil {
-			return IDMap{}, fmt.Errorf("invalid idmap %q: %q is not a number", v, f[i+1])
+			return IDMap{}, fmt.Errorf("invalid idmap %q: %q is not an unsigned 32-bit number", v, f[i+1])
 		}
 		n[i] = x
 	}
-	if n[2] == 0 {
-		return IDMap{}, fmt.Errorf("invalid idmap %q: range must be positive", v)
-	}
-	return IDMap{Kind: f[0][0], NSID: uint32(n[0]), HostID: uint32(n[1]), Range: uint32(n[2])}, nil
+	return IDMap{Kind: f[0][0], NSID: n[0], HostID: n[1], Range: n[2]}, nil
 }
 
 func (m IDMap) String() string {
@@ -275,64 +317,158 @@ var RlimitResources = map[string]int{
 	"rtprio": 14, "rttime": 15, "sigpending": 11, "stack": unix.RLIMIT_STACK,
 }
 
-func parseRlimitValue(s string) (uint64, error) {
-	if s == "unlimited" {
-		return Unlimited, nil
+// parseLimitValue is LXC's parse_limit_value: "unlimited" as a prefix, or
+// strtoull base 10 (so "-1" wraps to unlimited). It returns the rest.
+func parseLimitValue(s string) (uint64, string, error) {
+	if strings.HasPrefix(s, "unlimited") {
+		return Unlimited, s[len("unlimited"):], nil
 	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("invalid limit %q", s)
+	mag, neg, rest, overflow, ok := cStrtoull(s, 10)
+	if overflow {
+		return 0, s, fmt.Errorf("limit %q out of range", s)
 	}
-	return n, nil
+	if !ok {
+		return 0, s, nil // strtoull read nothing: value 0, nothing consumed
+	}
+	if neg {
+		mag = -mag
+	}
+	return mag, rest, nil
 }
 
 func parsePrlimit(name, v string) (Prlimit, error) {
-	if _, ok := RlimitResources[name]; !ok {
-		return Prlimit{}, fmt.Errorf("unknown resource limit %q", name)
-	}
 	p := Prlimit{Name: name, Raw: v}
-	soft, hard, two := strings.Cut(v, ":")
-	var err error
-	if p.Soft, err = parseRlimitValue(strings.TrimSpace(soft)); err != nil {
+	bad := fmt.Errorf("invalid limit %q (want SOFT[:HARD], numbers or \"unlimited\")", v)
+	soft, rest, err := parseLimitValue(v)
+	if err != nil {
 		return p, err
 	}
-	p.Hard = p.Soft
-	if two {
-		if p.Hard, err = parseRlimitValue(strings.TrimSpace(hard)); err != nil {
-			return p, err
-		}
+	p.Soft = soft
+	rest = strings.TrimLeft(rest, " \t\n\v\f\r")
+	if strings.HasPrefix(rest, ":") {
+		rest = rest[1:]
+	} else if rest != "" {
+		return p, bad
 	}
+	rest = strings.TrimLeft(rest, " \t\n\v\f\r")
+	if rest == "" {
+		p.Hard = p.Soft
+		return p, nil
+	}
+	hard, rest, err := parseLimitValue(rest)
+	if err != nil {
+		return p, err
+	}
+	if strings.TrimLeft(rest, " \t\n\v\f\r") != "" {
+		return p, bad
+	}
+	p.Hard = hard
 	return p, nil
 }
 
-// parseSize parses lxc.console.size / buffer.size values: "auto", a number,
-// or a number with KB/MB/GB (case-insensitive, powers of 1024).
-func parseSize(v string) (uint64, error) {
-	if v == "" {
-		return 0, nil
-	}
-	if v == "auto" {
-		return 128 * 1024, nil
-	}
-	s := strings.ToUpper(strings.TrimSpace(v))
-	mult := uint64(1)
-	for _, u := range []struct {
-		suf string
-		m   uint64
-	}{{"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"B", 1}} {
-		if strings.HasSuffix(s, u.suf) {
-			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suf)), u.m
-			break
+// String renders a limit as LXC's getter does: SOFT, or SOFT:HARD when they
+// differ, with "unlimited" for RLIM_INFINITY.
+func (p Prlimit) String() string {
+	f := func(v uint64) string {
+		if v == Unlimited {
+			return "unlimited"
 		}
+		return strconv.FormatUint(v, 10)
 	}
-	n, err := strconv.ParseUint(s, 10, 64)
+	if p.Soft == p.Hard {
+		return f(p.Soft)
+	}
+	return f(p.Soft) + ":" + f(p.Hard)
+}
+
+// parseByteSize is LXC's parse_byte_size_string: a base-0 number, with an
+// optional two-letter KB/MB/GB suffix (case-insensitive, powers of 1024);
+// a single trailing letter is ignored, as in LXC.
+func parseByteSize(v string) (int64, error) {
+	bad := fmt.Errorf("invalid size %q", v)
+	if v == "" || len(v) > 20 {
+		return 0, bad
+	}
+	isAlpha := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+	isDigit := func(c byte) bool { return c >= '0' && c <= '9' }
+	last := v[len(v)-1]
+	suffix := 0
+	switch {
+	case isDigit(last):
+	case isAlpha(last):
+		suffix = 1
+	default:
+		return 0, bad
+	}
+	if suffix > 0 && len(v) == 2 && !isDigit(v[0]) {
+		return 0, bad
+	}
+	if suffix > 0 && len(v) >= 2 && isAlpha(v[len(v)-2]) {
+		suffix = 2
+	}
+	num := strings.TrimRight(v[:len(v)-suffix], " \t\n")
+	n, err := safeSigned(num, math.MinInt64, math.MaxInt64)
 	if err != nil {
-		return 0, fmt.Errorf("invalid size %q", v)
+		return 0, bad
+	}
+	if suffix != 2 {
+		return n, nil
+	}
+	var mult int64
+	switch strings.ToUpper(v[len(v)-2:]) {
+	case "KB":
+		mult = 1 << 10
+	case "MB":
+		mult = 1 << 20
+	case "GB":
+		mult = 1 << 30
+	default:
+		return 0, bad
+	}
+	if n > math.MaxInt64/mult || n < math.MinInt64/mult {
+		return 0, fmt.Errorf("size %q out of range", v)
 	}
 	return n * mult, nil
 }
 
-// NamespaceNames are the /proc/PID/ns names LXC accepts in lxc.namespace.*.
+// parseConsoleSize parses lxc.console.size / lxc.console.buffer.size as
+// LXC stores them: "auto" is 128 KiB; other sizes are raised to at least a
+// page and to the next power of two.
+func parseConsoleSize(v string) (uint64, error) {
+	if v == "auto" {
+		return 1 << 17, nil
+	}
+	n, err := parseByteSize(v)
+	if err != nil {
+		return 0, err
+	}
+	if n < 0 {
+		return 0, fmt.Errorf("invalid size %q: negative", v)
+	}
+	size := uint64(n)
+	if pg := uint64(os.Getpagesize()); size < pg {
+		size = pg
+	}
+	p := uint64(1)
+	for p < size {
+		if p > math.MaxUint64/2 {
+			return 0, fmt.Errorf("size %q out of range", v)
+		}
+		p <<= 1
+	}
+	return p, nil
+}
+
+// parseSize is kept for callers that want the plain byte value.
+func parseSize(v string) (uint64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	return parseConsoleSize(v)
+}
+
+// NamespaceNames are the /proc/PID/ns names LXC accepts in lxc.namespace.*,
+// in LXC's order (the order its getters print).
 var NamespaceNames = []string{"user", "mnt", "pid", "uts", "ipc", "net", "cgroup", "time"}
 
 // NamespaceFlags maps proc names to CLONE_NEW* flags.
@@ -354,6 +490,25 @@ func parseNamespaces(v string) ([]string, error) {
 	return out, nil
 }
 
+// mergeNamespaces adds add to cur, keeping LXC's canonical order and no
+// duplicates (LXC stores a flag mask).
+func mergeNamespaces(cur, add []string) []string {
+	set := map[string]bool{}
+	for _, n := range cur {
+		set[n] = true
+	}
+	for _, n := range add {
+		set[n] = true
+	}
+	var out []string
+	for _, n := range NamespaceNames {
+		if set[n] {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 var personalities = map[string]bool{
 	"arm": false, "armel": false, "armhf": false, "armv7l": false, "athlon": false, "i386": false,
 	"i486": false, "i586": false, "i686": false, "linux32": false, "mips": false, "mipsel": false,
@@ -370,3 +525,95 @@ func ArchIs64(a string) (is64, ok bool) {
 }
 
 var errEmptyNotAllowed = errors.New("must not be empty")
+
+// multiarch is Debian's multiarch triplet of the build architecture, which
+// LXC's Debian build uses in its compiled-in paths.
+func multiarch() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x86_64-linux-gnu"
+	case "arm64":
+		return "aarch64-linux-gnu"
+	case "386":
+		return "i386-linux-gnu"
+	case "arm":
+		return "arm-linux-gnueabihf"
+	case "ppc64le":
+		return "powerpc64le-linux-gnu"
+	case "s390x":
+		return "s390x-linux-gnu"
+	case "riscv64":
+		return "riscv64-linux-gnu"
+	}
+	return runtime.GOARCH + "-linux-gnu"
+}
+
+// DefaultRootfsMount is the host mount point LXC uses for the rootfs when
+// lxc.rootfs.mount is unset (<libdir>/lxc/rootfs of Debian's build), and
+// what `lxc-info -c lxc.rootfs.mount` prints then.
+var DefaultRootfsMount = "/usr/lib/" + multiarch() + "/lxc/rootfs"
+
+var logLevelNames = []string{"TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "CRIT", "ALERT", "FATAL"}
+
+// parseLogLevel accepts a number 0..8 (base-0 spelling, as LXC) or a level
+// name (case-insensitive).
+func parseLogLevel(v string) (int, bool) {
+	if v[0] >= '0' && v[0] <= '9' {
+		n, err := safeInt(v)
+		return n, err == nil && n >= 0 && n <= 8
+	}
+	for i, n := range logLevelNames {
+		if strings.EqualFold(n, v) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func logLevelName(n int) string {
+	if n < 0 || n >= len(logLevelNames) {
+		return "NOTSET"
+	}
+	return logLevelNames[n]
+}
+
+// parseTimeOffset is LXC's time offset syntax: a base-10 signed number
+// followed by a unit (h, m, s, ms, us, ns; blanks allowed before it). It
+// returns seconds for h/m/s and nanoseconds for the others.
+func parseTimeOffset(v string) (sec, nsec int64, isSec bool, err error) {
+	bad := fmt.Errorf("invalid time offset %q (want a number with unit h, m, s, ms, us or ns)", v)
+	mag, neg, rest, overflow, ok := cStrtoull(v, 10)
+	if !ok || overflow || mag > math.MaxInt64 || len(rest) > 2 {
+		return 0, 0, false, bad
+	}
+	n := int64(mag)
+	if neg {
+		n = -n
+	}
+	mul := func(f int64) (int64, error) {
+		if n != 0 && (n > math.MaxInt64/f || n < math.MinInt64/f) {
+			return 0, fmt.Errorf("time offset %q out of range", v)
+		}
+		return n * f, nil
+	}
+	var r int64
+	switch strings.Trim(rest, " \t\n\v\f\r") {
+	case "h":
+		r, err = mul(3600)
+		return r, 0, true, err
+	case "m":
+		r, err = mul(60)
+		return r, 0, true, err
+	case "s":
+		return n, 0, true, nil
+	case "ms":
+		r, err = mul(1000000)
+		return 0, r, false, err
+	case "us":
+		r, err = mul(1000)
+		return 0, r, false, err
+	case "ns":
+		return 0, n, false, nil
+	}
+	return 0, 0, false, bad
+}
