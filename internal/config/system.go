@@ -1,9 +1,7 @@
 package config
 
 import (
-	"bufio"
 	"os"
-	"path/filepath"
 	"strings"
 )
 
@@ -19,6 +17,9 @@ type System struct {
 	CgroupPattern string
 	// Path is the file the values were read from ("" if none existed).
 	Path string
+	// unset lists keys that have no value at all (LXC returns NULL for
+	// them and lxc-config prints "KEY is not set.").
+	unset map[string]bool
 }
 
 // SystemKeys lists the keys `lxc-config -l` prints, in LXC's order.
@@ -47,100 +48,134 @@ func SystemConfigPath() string {
 	if Privileged() {
 		return "/etc/lxc/lxc.conf"
 	}
-	return filepath.Join(homeDir(), ".config/lxc/lxc.conf")
+	return homeDir() + "/.config/lxc/lxc.conf"
 }
 
-// DefaultSystem returns the built-in defaults.
+// DefaultSystem returns the built-in defaults. Paths are built by plain
+// concatenation with $HOME, as LXC does (HOME=/ gives "//.local/...").
 func DefaultSystem() *System {
-	s := &System{LVMVG: "lxc", LVMThinPool: "lxc", ZFSRoot: "lxc", RBDPool: "lxc"}
+	s := &System{LVMVG: "lxc", LVMThinPool: "lxc", ZFSRoot: "lxc", RBDPool: "lxc",
+		unset: map[string]bool{"lxc.cgroup.use": true, "lxc.cgroup.pattern": true}}
 	if Privileged() {
 		s.LXCPath = "/var/lib/lxc"
 		s.DefaultConfig = "/etc/lxc/default.conf"
 	} else {
-		s.LXCPath = filepath.Join(homeDir(), ".local/share/lxc")
-		s.DefaultConfig = filepath.Join(homeDir(), ".config/lxc/default.conf")
+		s.LXCPath = trimLXCPath(homeDir() + "/.local/share/lxc/")
+		s.DefaultConfig = homeDir() + "/.config/lxc/default.conf"
 	}
 	return s
 }
 
-// LoadSystem reads the system configuration with LXC's rules: lines with
-// '#' in column 0 are comments, the first line setting a key wins, the value
-// is the rest of the line after blanks (only the newline removed), empty
-// values and unknown keys are ignored.
-func LoadSystem() *System {
-	s := DefaultSystem()
-	path := SystemConfigPath()
-	f, err := os.Open(path)
-	if err != nil {
-		return s
-	}
-	defer f.Close()
-	s.Path = path
-	seen := map[string]bool{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
+// trimLXCPath is LXC's remove_trailing_slashes (which also drops newlines).
+func trimLXCPath(p string) string {
+	return strings.TrimRight(p, "/\n")
+}
+
+// systemValue finds key in the lines of an lxc.conf exactly as LXC's
+// lxc_global_config_value does: lines starting with '#' are skipped; the
+// first occurrence of the key in a line must be preceded only by blanks and
+// followed by optional blanks and '='; the value is the rest after blanks,
+// minus one trailing newline (nothing else is trimmed, quotes are kept). A
+// line where nothing at all follows '=' (not even the newline) is skipped.
+// The first matching line wins.
+func systemValue(lines []string, key string) (string, bool) {
+	for _, line := range lines {
 		if strings.HasPrefix(line, "#") {
 			continue
 		}
-		t := strings.TrimLeft(line, " \t")
-		for _, key := range append(SystemKeys, "lxc.bdev.rbd.rbdpool") {
-			if !strings.HasPrefix(t, key) {
-				continue
-			}
-			rest := strings.TrimLeft(t[len(key):], " \t")
-			if !strings.HasPrefix(rest, "=") {
-				continue
-			}
-			v := strings.TrimLeft(rest[1:], " \t")
-			if v == "" || seen[key] {
-				break
-			}
-			seen[key] = true
-			switch key {
-			case "lxc.lxcpath":
-				s.LXCPath = strings.TrimRight(v, "/")
-				if s.LXCPath == "" {
-					s.LXCPath = "/"
-				}
-			case "lxc.default_config":
-				s.DefaultConfig = v
-			case "lxc.bdev.lvm.vg":
-				s.LVMVG = v
-			case "lxc.bdev.lvm.thin_pool":
-				s.LVMThinPool = v
-			case "lxc.bdev.zfs.root":
-				s.ZFSRoot = v
-			case "lxc.bdev.rbd.rbdpool":
-				s.RBDPool = v
-			case "lxc.cgroup.use":
-				s.CgroupUse = v
-			case "lxc.cgroup.pattern":
-				s.CgroupPattern = v
-			}
+		i := strings.Index(line, key)
+		if i < 0 || strings.Trim(line[:i], " \t") != "" {
+			continue
+		}
+		eq := strings.IndexByte(line[i:], '=')
+		if eq < 0 {
+			continue
+		}
+		if strings.Trim(line[i+len(key):i+eq], " \t") != "" {
+			continue
+		}
+		v := strings.TrimLeft(line[i+eq+1:], " \t")
+		if v == "" {
+			continue
+		}
+		return strings.TrimSuffix(v, "\n"), true
+	}
+	return "", false
+}
+
+// splitLinesKeepNL splits data into lines that keep their '\n', as getline.
+func splitLinesKeepNL(data string) []string {
+	var out []string
+	for data != "" {
+		i := strings.IndexByte(data, '\n')
+		if i < 0 {
+			out = append(out, data)
 			break
 		}
+		out = append(out, data[:i+1])
+		data = data[i+1:]
+	}
+	return out
+}
+
+// LoadSystem reads the system configuration with LXC's rules (see
+// systemValue). Unknown keys are ignored.
+func LoadSystem() *System {
+	s := DefaultSystem()
+	path := SystemConfigPath()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return s
+	}
+	s.Path = path
+	lines := splitLinesKeepNL(string(data))
+	fields := map[string]*string{
+		"lxc.lxcpath": &s.LXCPath, "lxc.default_config": &s.DefaultConfig,
+		"lxc.bdev.lvm.vg": &s.LVMVG, "lxc.bdev.lvm.thin_pool": &s.LVMThinPool,
+		"lxc.bdev.zfs.root": &s.ZFSRoot, "lxc.bdev.rbd.rbdpool": &s.RBDPool,
+		"lxc.cgroup.use": &s.CgroupUse, "lxc.cgroup.pattern": &s.CgroupPattern,
+	}
+	for key, field := range fields {
+		v, ok := systemValue(lines, key)
+		if !ok {
+			continue
+		}
+		if key == "lxc.lxcpath" {
+			v = trimLXCPath(v)
+		}
+		*field = v
+		delete(s.unset, key)
 	}
 	return s
 }
 
 // Get returns a system key's value and whether the key is known.
 func (s *System) Get(key string) (string, bool) {
+	v, _, known := s.Lookup(key)
+	return v, known
+}
+
+// Lookup returns a system key's value, whether it has one (lxc.cgroup.use
+// and lxc.cgroup.pattern have none unless lxc.conf sets them), and whether
+// lxc-config knows the key.
+func (s *System) Lookup(key string) (value string, set, known bool) {
 	switch key {
 	case "lxc.lxcpath":
-		return s.LXCPath, true
+		value = s.LXCPath
 	case "lxc.default_config":
-		return s.DefaultConfig, true
+		value = s.DefaultConfig
 	case "lxc.bdev.lvm.vg":
-		return s.LVMVG, true
+		value = s.LVMVG
 	case "lxc.bdev.lvm.thin_pool":
-		return s.LVMThinPool, true
+		value = s.LVMThinPool
 	case "lxc.bdev.zfs.root":
-		return s.ZFSRoot, true
+		value = s.ZFSRoot
 	case "lxc.cgroup.use":
-		return s.CgroupUse, true
+		value = s.CgroupUse
 	case "lxc.cgroup.pattern":
-		return s.CgroupPattern, true
+		value = s.CgroupPattern
+	default:
+		return "", false, false
 	}
-	return "", false
+	return value, !s.unset[key], true
 }
