@@ -22,9 +22,6 @@ Options :
 	WithName:    true,
 	NameFromArg: true,
 	RCFile:      true,
+	Flags:       flags,
 	Run:         run,
-}
-
-func run(x *cli.Ctx) error {
-	return x.Errorf("lxc-console is not implemented yet")
 }

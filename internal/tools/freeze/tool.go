@@ -3,6 +3,8 @@ package freezetool
 
 import (
 	"github.com/golxc/golxc/internal/cli"
+	"github.com/golxc/golxc/internal/ctl"
+	"github.com/golxc/golxc/internal/lxcpath"
 )
 
 // Tool is lxc-freeze.
@@ -24,5 +26,12 @@ Options :
 }
 
 func run(x *cli.Ctx) error {
-	return x.Errorf("lxc-freeze is not implemented yet")
+	if !lxcpath.Defined(x.LXCPath, x.Name) && !ctl.IsRunning(x.LXCPath, x.Name) {
+		return x.Errorf("No such container: %s:%s", x.LXCPath, x.Name)
+	}
+	if _, err := ctl.Simple(x.LXCPath, x.Name, ctl.Request{Cmd: ctl.CmdFreeze}); err != nil {
+		x.Log.Debugf("freeze: %v", err)
+		return x.Errorf("Failed to freeze %s:%s", x.LXCPath, x.Name)
+	}
+	return nil
 }

@@ -19,10 +19,8 @@ Options :
   -Q, --quit        tell lxc-monitord to quit
 `,
 	MultiPath:    true,
+	WithName:     true,
 	NameOptional: true,
+	Flags:        flags,
 	Run:          run,
-}
-
-func run(x *cli.Ctx) error {
-	return x.Errorf("lxc-monitor is not implemented yet")
 }

@@ -26,9 +26,6 @@ Options :
 	WithName:    true,
 	NameFromArg: true,
 	RCFile:      true,
+	Flags:       flags,
 	Run:         run,
-}
-
-func run(x *cli.Ctx) error {
-	return x.Errorf("lxc-stop is not implemented yet")
 }

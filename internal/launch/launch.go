@@ -1,0 +1,169 @@
+// Package launch turns a tool's command line (lxc-start, lxc-execute,
+// lxc-autostart, lxc-copy -e) into a runner.Spec: it loads the container's
+// configuration, applies -s defines and the console/share options, and
+// resolves logging the way LXC does.
+package launch
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/cli"
+	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/log"
+	"github.com/golxc/golxc/internal/lxcpath"
+	"github.com/golxc/golxc/internal/runner"
+)
+
+// Options are the start-related command-line options.
+type Options struct {
+	RCFile     string
+	Defines    []string
+	Console    string
+	ConsoleLog string
+	Share      map[string]string // net ipc uts pid -> NAME or PID
+	Command    []string
+	Execute    bool
+	Foreground bool
+	PidFile    string
+	UID, GID   string // lxc-execute -u/-g
+}
+
+// ErrNoConfig is LXC's refusal to start a container that has no config.
+type ErrNoConfig struct{ Msg string }
+
+func (e *ErrNoConfig) Error() string { return e.Msg }
+
+// Prepare loads the configuration and builds the spec. Deprecation
+// warnings of legacy keys are printed (once each) unless -q.
+func Prepare(x *cli.Ctx, o Options) (*runner.Spec, error) {
+	cfgPath := lxcpath.ConfigPath(x.LXCPath, x.Name)
+	if o.RCFile != "" {
+		abs, err := filepath.Abs(o.RCFile)
+		if err == nil {
+			cfgPath = abs
+		}
+	} else if _, err := os.Stat(cfgPath); err != nil {
+		return nil, &ErrNoConfig{"No container config specified"}
+	}
+	c, err := config.Load(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range o.Defines {
+		if err := c.Define(d); err != nil {
+			return nil, err
+		}
+	}
+	if o.Console != "" {
+		c.ConsolePath = o.Console
+	}
+	if o.ConsoleLog != "" {
+		c.ConsoleLogfile = o.ConsoleLog
+	}
+	for ns, v := range o.Share {
+		if v != "" {
+			c.NamespaceShare[ns] = v
+		}
+	}
+	if o.UID != "" {
+		n, err := strconv.ParseUint(o.UID, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("invalid uid %q", o.UID)
+		}
+		c.InitUID = uint32(n)
+	}
+	if o.GID != "" {
+		n, err := strconv.ParseUint(o.GID, 10, 32)
+		if err != nil {
+			return nil, fmt.Errorf("invalid gid %q", o.GID)
+		}
+		c.InitGID = uint32(n)
+	}
+	if !x.Quiet {
+		for _, w := range c.Warnings {
+			fmt.Fprintf(x.Stderr, "%s: %s: %s\n", x.Tool.Name, x.Name, w)
+		}
+	}
+	spec := &runner.Spec{
+		Name: x.Name, LXCPath: x.LXCPath, ConfigFile: cfgPath, Config: c,
+		Command: o.Command, Execute: o.Execute, Foreground: o.Foreground,
+		PidFile: o.PidFile, Prog: x.Tool.Name, Quiet: x.Quiet,
+	}
+	if spec.PidFile != "" {
+		if abs, err := filepath.Abs(spec.PidFile); err == nil {
+			spec.PidFile = abs
+		}
+	}
+	spec.LogFile, spec.LogLevel = resolveLog(x, c)
+	return spec, nil
+}
+
+// resolveLog applies LXC's precedence: -o/-l on the command line, else
+// lxc.log.file/lxc.log.level of the config, else no file at ERROR.
+func resolveLog(x *cli.Ctx, c *config.Container) (string, int) {
+	level := int(log.Error)
+	if x.LogLevel != "" {
+		if lv, ok := log.ParseLevel(x.LogLevel); ok {
+			level = int(lv)
+		}
+	} else if c.LogLevel >= 0 {
+		level = c.LogLevel
+	}
+	file := x.LogFile
+	if file == "" && x.LogLevel != "" {
+		file = lxcpath.DefaultLogFile(x.LXCPath, x.System.LXCPath, x.Name)
+	}
+	if file == "" {
+		file = c.LogFile
+	}
+	if file == "none" {
+		file = ""
+	}
+	if file != "" {
+		if abs, err := filepath.Abs(file); err == nil {
+			file = abs
+		}
+		os.MkdirAll(filepath.Dir(file), 0o755)
+		// Make sure the monitor can append; a failure is reported later.
+		if f, err := os.OpenFile(file, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_NOFOLLOW, 0o640); err == nil {
+			f.Close()
+		}
+	}
+	return file, level
+}
+
+// InheritedFDs lists descriptors above 2 this process inherited (open
+// without close-on-exec: everything Go opens itself is close-on-exec).
+func InheritedFDs() []int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return nil
+	}
+	var out []int
+	for _, e := range ents {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || fd <= 2 {
+			continue
+		}
+		flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+		if err == nil && flags&unix.FD_CLOEXEC == 0 {
+			out = append(out, fd)
+		}
+	}
+	return out
+}
+
+// FailureMessage is the one line printed when a start fails.
+func FailureMessage(err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "The container failed to start") {
+		return msg
+	}
+	return "The container failed to start: " + msg
+}

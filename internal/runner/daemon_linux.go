@@ -1,0 +1,133 @@
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/ctl"
+	"github.com/golxc/golxc/internal/stage"
+)
+
+func init() {
+	stage.Register("monitor", monitorMain)
+}
+
+type daemonStatus struct {
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+	// AlreadyRunning distinguishes LXC's "already running" (exit 0).
+	AlreadyRunning bool `json:"already_running,omitempty"`
+}
+
+// StartDaemon runs the container under a detached monitor process titled
+// "[lxc monitor] LXCPATH NAME" and returns once the container is RUNNING
+// or failed to start. The monitor has a new session, / as cwd, stdio on
+// /dev/null and none of our other descriptors.
+func StartDaemon(spec *Spec) error {
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("socketpair: %w", err)
+	}
+	ours := pair[0]
+	theirs := os.NewFile(uintptr(pair[1]), "monitor")
+	defer unix.Close(ours)
+	null, err := os.OpenFile("/dev/null", os.O_RDWR, 0)
+	if err != nil {
+		theirs.Close()
+		return err
+	}
+	defer null.Close()
+	cmd := &exec.Cmd{
+		Path:       "/proc/self/exe",
+		Args:       []string{fmt.Sprintf("[lxc monitor] %s %s", spec.LXCPath, spec.Name)},
+		Env:        append(monitorEnv(), stage.Env("monitor", 3)...),
+		Dir:        "/",
+		Stdin:      null,
+		Stdout:     null,
+		Stderr:     null,
+		ExtraFiles: []*os.File{theirs},
+		SysProcAttr: &syscall.SysProcAttr{
+			Setsid: true,
+		},
+	}
+	err = cmd.Start()
+	theirs.Close()
+	if err != nil {
+		return fmt.Errorf("start monitor: %w", err)
+	}
+	if err := ctl.Send(ours, spec, nil); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return fmt.Errorf("send container spec to monitor: %w", err)
+	}
+	var st daemonStatus
+	files, err := ctl.Recv(ours, &st)
+	closeAll(files)
+	// The monitor stays alive as our child until we exit; init reaps it.
+	cmd.Process.Release()
+	if err != nil {
+		return fmt.Errorf("monitor exited before reporting: %w", err)
+	}
+	if st.AlreadyRunning {
+		return ErrAlreadyRunning
+	}
+	if !st.OK {
+		return errors.New(st.Error)
+	}
+	return nil
+}
+
+// monitorEnv is the environment the monitor (and so hooks) get: the
+// caller's, as LXC's monitor inherits it, minus our stage variables.
+func monitorEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if len(kv) > 7 && kv[:7] == "_GOLXC_" {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+func monitorMain(fd int) {
+	var spec Spec
+	files, err := ctl.Recv(fd, &spec)
+	closeAll(files)
+	if err != nil {
+		os.Exit(1)
+	}
+	reported := false
+	Run(&spec, func(err error) {
+		reported = true
+		st := daemonStatus{OK: err == nil}
+		if err != nil {
+			st.Error = err.Error()
+			st.AlreadyRunning = errors.Is(err, ErrAlreadyRunning)
+		}
+		ctl.Send(fd, st, nil)
+		unix.Close(fd)
+	})
+	if !reported {
+		ctl.Send(fd, daemonStatus{Error: "monitor ended without starting the container"}, nil)
+	}
+	os.Exit(0)
+}
+
+// WaitRunning polls until the container answers RUNNING or timeout.
+func WaitRunning(lxcpathDir, name string, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if ctl.State(lxcpathDir, name) == ctl.Running {
+			return true
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return false
+}

@@ -1,0 +1,615 @@
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/ctl"
+	"github.com/golxc/golxc/internal/hooks"
+	"github.com/golxc/golxc/internal/log"
+	"github.com/golxc/golxc/internal/lxcpath"
+	"github.com/golxc/golxc/internal/rootfs"
+	"github.com/golxc/golxc/internal/stage"
+	"github.com/golxc/golxc/internal/terminal"
+)
+
+func init() {
+	stage.Register("init", stage2Main)
+}
+
+// stage2 is the container's first process while it sets itself up. It
+// runs on the pinned main thread (internal/stage), which is also the thread
+// that finally calls execve, so per-thread state (namespaces joined,
+// capability bounding set, no_new_privs) is what init inherits.
+type stage2 struct {
+	sock  int
+	spec  *Spec
+	cfg   *config.Container
+	log   *log.Logger
+	setup syncMsg
+	root  *rootfs.Root
+	env   *hooks.Env
+}
+
+func stage2Main(fd int) {
+	s := &stage2{sock: fd}
+	s.log = log.New("lxc-start", "")
+	s.log.SetQuiet(true)
+	if lfd, err := strconv.Atoi(os.Getenv("_GOLXC_LOG_FD")); err == nil {
+		s.log.SetWriter(os.NewFile(uintptr(lfd), "log"))
+		lv, _ := strconv.Atoi(os.Getenv("_GOLXC_LOG_LEVEL"))
+		s.log.SetLevel(log.Level(lv))
+		unix.CloseOnExec(lfd)
+	}
+	os.Unsetenv("_GOLXC_LOG_FD")
+	os.Unsetenv("_GOLXC_LOG_LEVEL")
+	err := s.run()
+	// Only reached on failure (success ends in execve or the init shim).
+	if err != nil {
+		s.log.Errorf("%v", err)
+		ctl.Send(s.sock, syncMsg{Kind: msgError, Error: err.Error()}, nil)
+	}
+	os.Exit(1)
+}
+
+func (s *stage2) run() error {
+	files, err := ctl.Recv(s.sock, &s.setup)
+	closeAll(files)
+	if err != nil {
+		return fmt.Errorf("receive setup: %w", err)
+	}
+	if s.setup.Kind != msgSetup || s.setup.Spec == nil {
+		return errors.New("bad setup message")
+	}
+	s.spec, s.cfg = s.setup.Spec, s.setup.Spec.Config
+	s.log.SetName(s.spec.Name)
+	c := s.cfg
+	s.env = &hooks.Env{
+		Name: s.spec.Name, ConfigFile: s.spec.ConfigFile, RootfsMount: rootfsMountPoint(c),
+		RootfsPath: c.RootfsDir(), Console: c.ConsolePath, ConsoleLog: c.ConsoleLogfile,
+		LogLevel: levelName(s.spec.LogLevel), Version: c.HookVersion, Environment: c.Environment,
+	}
+	if err := s.joinShared(); err != nil {
+		return err
+	}
+	if s.setup.CgroupNS {
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return fmt.Errorf("unshare cgroup namespace: %w", err)
+		}
+	}
+	if c.UTSName != "" {
+		if err := unix.Sethostname([]byte(c.UTSName)); err != nil {
+			return fmt.Errorf("set hostname %q: %w", c.UTSName, err)
+		}
+	}
+	if _, err := unix.Setsid(); err != nil && err != unix.EPERM {
+		return fmt.Errorf("setsid: %w", err)
+	}
+	if err := rootfs.MakeHostMountsSlave(); err != nil {
+		return err
+	}
+	if err := hooks.Run(c.Hooks["pre-mount"], "pre-mount", s.env, nil, nil); err != nil {
+		return err
+	}
+	if c.RootfsPath == "" {
+		return errors.New("lxc.rootfs.path is not set: containers sharing the host's root filesystem are not supported")
+	}
+	root, err := rootfs.Prepare(c.RootfsDir(), rootfsMountPoint(c), c.RootfsOptions)
+	if err != nil {
+		return err
+	}
+	s.root = root
+	root.Warn = s.log.Warnf
+	root.Debug = s.log.Debugf
+	devpts, ttys, console, err := s.buildRootfs()
+	if err != nil {
+		return err
+	}
+	// Hand the terminals to the monitor, which then applies the device
+	// rules and runs start-host hooks before releasing us.
+	ready := syncMsg{Kind: msgReady, Console: -1}
+	fds := []int{int(devpts.Fd())}
+	if console != nil {
+		ready.Console = console.Index
+		fds = append(fds, int(console.Master.Fd()))
+	}
+	for _, t := range ttys {
+		ready.TTYs = append(ready.TTYs, t.Index)
+		fds = append(fds, int(t.Master.Fd()))
+	}
+	if err := ctl.Send(s.sock, ready, fds); err != nil {
+		return fmt.Errorf("send terminals: %w", err)
+	}
+	devpts.Close()
+	for _, t := range ttys {
+		t.Close()
+	}
+	if console != nil {
+		console.Master.Close()
+	}
+	var goMsg syncMsg
+	files, err = ctl.Recv(s.sock, &goMsg)
+	closeAll(files)
+	if err != nil || goMsg.Kind != msgGo {
+		return fmt.Errorf("waiting for the monitor: %v", err)
+	}
+	if err := root.PivotRoot(); err != nil {
+		return err
+	}
+	root.Close()
+	if console != nil && !s.spec.PassStdio {
+		if err := useConsole(console.Peer); err != nil {
+			return err
+		}
+	} else if !s.spec.PassStdio {
+		if err := stdioToNull(); err != nil {
+			return err
+		}
+	}
+	if console != nil {
+		console.Peer.Close()
+	}
+	if err := s.writeProcKeys(); err != nil {
+		return err
+	}
+	if err := s.setRlimits(); err != nil {
+		return err
+	}
+	if err := hooks.Run(c.Hooks["start"], "start", &hooks.Env{Name: s.spec.Name, Version: c.HookVersion, LogLevel: s.env.LogLevel, Environment: c.Environment}, nil, nil); err != nil {
+		return err
+	}
+	env := s.initEnv(ttys)
+	if s.spec.Execute {
+		return s.execShim(env)
+	}
+	argv, err := s.initArgv()
+	if err != nil {
+		return err
+	}
+	path, err := lookPath(argv[0], env)
+	if err != nil {
+		return err
+	}
+	if c.InitCwd != "" {
+		if err := os.MkdirAll(c.InitCwd, 0o755); err != nil {
+			return fmt.Errorf("create lxc.init.cwd %s: %w", c.InitCwd, err)
+		}
+	}
+	if err := s.dropPrivileges(true); err != nil {
+		return err
+	}
+	if err := chdirVerified(c.InitCwd); err != nil {
+		return err
+	}
+	// Nothing of ours may reach init: every descriptor but 0-2 (and the
+	// sync socket, whose close tells the monitor we exec'd) is closed on exec.
+	unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	err = unix.Exec(path, argv, env)
+	return fmt.Errorf("exec %s: %w", argv[0], err)
+}
+
+// buildRootfs performs the mounts in LXC's order and allocates the
+// terminals. It returns the devpts root handle, the ttys and the console.
+func (s *stage2) buildRootfs() (*os.File, []*terminal.Pty, *terminal.Pty, error) {
+	c, root := s.cfg, s.root
+	if c.Autodev {
+		if err := root.Autodev(c.AutodevTmpfsSize); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	keepNetAdmin := capKept(c, "net_admin")
+	var sysctls [][2]string
+	for _, kv := range c.Sysctls {
+		sysctls = append(sysctls, [2]string{kv.Key, kv.Value})
+	}
+	procMounted := false
+	if c.MountAuto.Proc != "" {
+		if err := root.MountProc(c.MountAuto.Proc, keepNetAdmin, sysctls); err != nil {
+			return nil, nil, nil, err
+		}
+		procMounted = true
+	} else if len(sysctls) > 0 {
+		return nil, nil, nil, errors.New("lxc.sysctl.* needs lxc.mount.auto = proc (the sysctls are written through the container's procfs)")
+	}
+	if c.MountAuto.Sys != "" {
+		if err := root.MountSys(c.MountAuto.Sys); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	hostRoots := []string{c.RootfsDir(), filepath.Join(lxcpath.Dir(s.spec.LXCPath, s.spec.Name), "rootfs")}
+	if c.MountFstab != "" {
+		entries, err := readFstab(c.MountFstab)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, e := range entries {
+			if err := root.MountEntry(e, hostRoots...); err != nil {
+				return nil, nil, nil, fmt.Errorf("lxc.mount.fstab %s: %w", c.MountFstab, err)
+			}
+		}
+	}
+	for i, line := range c.MountEntries {
+		e, err := rootfs.ParseMountEntry(line)
+		if err == nil {
+			err = root.MountEntry(e, hostRoots...)
+		}
+		if err != nil {
+			src := ""
+			if i < len(c.MountEntrySrc) {
+				src = c.MountEntrySrc[i].String() + ": "
+			}
+			return nil, nil, nil, fmt.Errorf("%slxc.mount.entry: %w", src, err)
+		}
+	}
+	if err := s.cgroupAutomount(); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := hooks.Run(c.Hooks["mount"], "mount", s.env, nil, nil); err != nil {
+		return nil, nil, nil, err
+	}
+	if c.Autodev {
+		if err := root.FillDev(); err != nil {
+			return nil, nil, nil, err
+		}
+		if err := hooks.Run(c.Hooks["autodev"], "autodev", s.env, nil, nil); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	// A private devpts instance always: the console and ttys are allocated
+	// in it, so max covers them plus lxc.pty.max.
+	consoleWanted := c.ConsolePath != "none"
+	max := c.PTYMax + c.TTYMax
+	if consoleWanted {
+		max++
+	}
+	devpts, err := root.Devpts(max)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var console *terminal.Pty
+	var ttys []*terminal.Pty
+	fail := func(err error) (*os.File, []*terminal.Pty, *terminal.Pty, error) {
+		devpts.Close()
+		if console != nil {
+			console.Close()
+		}
+		for _, t := range ttys {
+			t.Close()
+		}
+		return nil, nil, nil, err
+	}
+	if consoleWanted {
+		if console, err = terminal.Alloc(devpts); err != nil {
+			return fail(fmt.Errorf("allocate console: %w", err))
+		}
+		unix.Fchmod(int(console.Peer.Fd()), 0o620)
+		if err := root.BindFD(console.Peer, "dev/console"); err != nil {
+			return fail(fmt.Errorf("bind console: %w", err))
+		}
+	}
+	for i := 1; i <= c.TTYMax; i++ {
+		t, err := terminal.Alloc(devpts)
+		if err != nil {
+			return fail(fmt.Errorf("allocate tty%d: %w", i, err))
+		}
+		ttys = append(ttys, t)
+		unix.Fchmod(int(t.Peer.Fd()), 0o620)
+		target := fmt.Sprintf("dev/tty%d", i)
+		if c.TTYDir != "" {
+			target = fmt.Sprintf("dev/%s/tty%d", c.TTYDir, i)
+		}
+		if err := root.BindFD(t.Peer, target); err != nil {
+			return fail(fmt.Errorf("bind tty%d: %w", i, err))
+		}
+		if c.TTYDir != "" {
+			if err := root.Symlink(fmt.Sprintf("%s/tty%d", c.TTYDir, i), fmt.Sprintf("dev/tty%d", i)); err != nil {
+				return fail(err)
+			}
+		}
+		t.Peer.Close()
+		t.Peer = nil
+	}
+	if c.TTYDir != "" && consoleWanted {
+		if err := root.BindFD(console.Peer, "dev/"+c.TTYDir+"/console"); err != nil {
+			return fail(err)
+		}
+	}
+	if procMounted && c.Autodev {
+		if err := root.BootID(); err != nil {
+			s.log.Warnf("%v", err)
+		}
+	}
+	return devpts, ttys, console, nil
+}
+
+func (s *stage2) cgroupAutomount() error {
+	m := s.cfg.MountAuto
+	if m.Cgroup == "" && m.Cgroup2 == "" {
+		return nil
+	}
+	// With a cgroup namespace the container mounts its own cgroupfs; LXC
+	// skips these mounts unless ":force" is given, and so do we.
+	if s.setup.CgroupNS && !m.CgroupForce && !m.Cgroup2Force {
+		return nil
+	}
+	if m.Cgroup2 != "" || s.setup.Unified {
+		return s.root.MountCgroup2(m.Cgroup2 == "ro" || m.Cgroup == "ro")
+	}
+	return s.root.MountCgroupV1(s.setup.HostCgroups, s.setup.HasUnified, m.Cgroup == "ro")
+}
+
+// joinShared enters namespaces of other containers or processes
+// (lxc.namespace.share.*) on this thread, before anything else.
+func (s *stage2) joinShared() error {
+	for ns, target := range s.cfg.NamespaceShare {
+		if ns == "pid" || ns == "mnt" || ns == "user" {
+			return fmt.Errorf("lxc.namespace.share.%s is not supported yet", ns)
+		}
+		pid, err := resolveSharePID(target, s.spec.LXCPath)
+		if err != nil {
+			return fmt.Errorf("lxc.namespace.share.%s = %s: %w", ns, target, err)
+		}
+		fd, err := unix.Open(fmt.Sprintf("/proc/%d/ns/%s", pid, ns), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("open %s namespace of pid %d: %w", ns, pid, err)
+		}
+		err = unix.Setns(fd, int(config.NamespaceFlags[ns]))
+		unix.Close(fd)
+		if err != nil {
+			return fmt.Errorf("join %s namespace of pid %d: %w", ns, pid, err)
+		}
+	}
+	return nil
+}
+
+// resolveSharePID turns a container name, a "/lxcpath/name" path or a pid
+// into the pid whose namespaces are shared.
+func resolveSharePID(target, lxcpathDir string) (int, error) {
+	if pid, err := strconv.Atoi(target); err == nil {
+		return pid, nil
+	}
+	dir, name := lxcpathDir, target
+	if strings.HasPrefix(target, "/") {
+		dir, name = filepath.Dir(target), filepath.Base(target)
+	}
+	return ctl.InitPID(dir, name)
+}
+
+func capKept(c *config.Container, name string) bool {
+	if len(c.CapKeep) > 0 {
+		for _, k := range c.CapKeep {
+			if k == name {
+				return true
+			}
+		}
+		return false
+	}
+	for _, d := range c.CapDrop {
+		if d == name {
+			return false
+		}
+	}
+	return true
+}
+
+func readFstab(path string) ([]*rootfs.MountEntry, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("lxc.mount.fstab: %w", err)
+	}
+	var out []*rootfs.MountEntry
+	for i, line := range strings.Split(string(data), "\n") {
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		e, err := rootfs.ParseMountEntry(t)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, i+1, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// useConsole makes the console peer init's stdio and controlling terminal.
+func useConsole(peer *os.File) error {
+	fd := int(peer.Fd())
+	for i := 0; i < 3; i++ {
+		if err := unix.Dup3(fd, i, 0); err != nil {
+			return fmt.Errorf("console on fd %d: %w", i, err)
+		}
+	}
+	if err := unix.IoctlSetInt(0, unix.TIOCSCTTY, 0); err != nil {
+		return fmt.Errorf("make console the controlling terminal: %w", err)
+	}
+	return nil
+}
+
+func stdioToNull() error {
+	fd, err := unix.Open("/dev/null", unix.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("open /dev/null: %w", err)
+	}
+	for i := 0; i < 3; i++ {
+		unix.Dup3(fd, i, 0)
+	}
+	if fd > 2 {
+		unix.Close(fd)
+	}
+	return nil
+}
+
+// writeProcKeys applies lxc.proc.* to our own /proc entries (init keeps them).
+func (s *stage2) writeProcKeys() error {
+	for _, kv := range s.cfg.Proc {
+		if strings.Contains(kv.Key, "/") || strings.Contains(kv.Key, "..") {
+			return fmt.Errorf("lxc.proc.%s: invalid name", kv.Key)
+		}
+		if err := os.WriteFile("/proc/self/"+kv.Key, []byte(kv.Value), 0); err != nil {
+			return fmt.Errorf("lxc.proc.%s = %s: %w", kv.Key, kv.Value, err)
+		}
+	}
+	return nil
+}
+
+func (s *stage2) setRlimits() error {
+	for _, p := range s.cfg.Prlimits {
+		res := config.RlimitResources[p.Name]
+		lim := unix.Rlimit{Cur: p.Soft, Max: p.Hard}
+		if err := unix.Setrlimit(res, &lim); err != nil {
+			return fmt.Errorf("lxc.prlimit.%s = %s: %w", p.Name, p.Raw, err)
+		}
+	}
+	return nil
+}
+
+// initEnv is init's environment: cleared, then container=lxc, the tty
+// names systemd looks for, and lxc.environment (LXC's do_start).
+func (s *stage2) initEnv(ttys []*terminal.Pty) []string {
+	env := []string{"container=lxc"}
+	if len(ttys) > 0 {
+		var names []string
+		for i := range ttys {
+			n := fmt.Sprintf("tty%d", i+1)
+			if s.cfg.TTYDir != "" {
+				n = s.cfg.TTYDir + "/" + n
+			}
+			names = append(names, n)
+		}
+		env = append(env, "container_ttys="+strings.Join(names, " "))
+	}
+	env = append(env, s.cfg.Environment...)
+	hasPath := false
+	for _, e := range env {
+		if strings.HasPrefix(e, "PATH=") {
+			hasPath = true
+		}
+	}
+	if !hasPath {
+		env = append(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	}
+	return env
+}
+
+func (s *stage2) initArgv() ([]string, error) {
+	if len(s.spec.Command) > 0 {
+		return s.spec.Command, nil
+	}
+	if s.cfg.InitCmd != "" {
+		argv, err := SplitCommand(s.cfg.InitCmd)
+		if err != nil {
+			return nil, fmt.Errorf("lxc.init.cmd: %w", err)
+		}
+		if len(argv) > 0 {
+			return argv, nil
+		}
+	}
+	return []string{"/sbin/init"}, nil
+}
+
+// lookPath finds cmd in the container (we are pivoted) using env's PATH.
+func lookPath(cmd string, env []string) (string, error) {
+	if strings.Contains(cmd, "/") {
+		if err := isExecutable(cmd); err != nil {
+			return "", fmt.Errorf("init %s: %w", cmd, err)
+		}
+		return cmd, nil
+	}
+	path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	for _, e := range env {
+		if strings.HasPrefix(e, "PATH=") {
+			path = e[5:]
+		}
+	}
+	for _, dir := range filepath.SplitList(path) {
+		p := filepath.Join(dir, cmd)
+		if isExecutable(p) == nil {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("init %s: not found in the container (PATH=%s)", cmd, path)
+}
+
+func isExecutable(p string) error {
+	st, err := os.Stat(p)
+	if err != nil {
+		return unwrapPath(err)
+	}
+	if st.IsDir() || st.Mode()&0o111 == 0 {
+		return syscall.EACCES
+	}
+	return nil
+}
+
+// chdirVerified changes to dir (default /) and checks the result is inside
+// our root, so no leaked host directory can become init's cwd
+// (CVE-2024-21626).
+func chdirVerified(dir string) error {
+	if dir == "" {
+		dir = "/"
+	}
+	if err := unix.Chdir(dir); err != nil {
+		return fmt.Errorf("chdir %s: %w", dir, err)
+	}
+	wd, err := os.Getwd()
+	if err != nil || !strings.HasPrefix(wd, "/") || strings.Contains(wd, "(unreachable)") {
+		return fmt.Errorf("working directory %s is outside the container", dir)
+	}
+	return nil
+}
+
+// SplitCommand splits a command line with shell-like quoting (as LXC
+// splits lxc.init.cmd / lxc.execute.cmd): blanks separate words, single
+// and double quotes group, backslash escapes outside single quotes.
+func SplitCommand(s string) ([]string, error) {
+	var out []string
+	var cur strings.Builder
+	inWord := false
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case quote != 0:
+			if ch == quote {
+				quote = 0
+			} else if ch == '\\' && quote == '"' && i+1 < len(s) && (s[i+1] == '"' || s[i+1] == '\\') {
+				i++
+				cur.WriteByte(s[i])
+			} else {
+				cur.WriteByte(ch)
+			}
+		case ch == '\'' || ch == '"':
+			quote = ch
+			inWord = true
+		case ch == '\\' && i+1 < len(s):
+			i++
+			cur.WriteByte(s[i])
+			inWord = true
+		case ch == ' ' || ch == '\t' || ch == '\n':
+			if inWord {
+				out = append(out, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteByte(ch)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, fmt.Errorf("unterminated quote in %q", s)
+	}
+	if inWord {
+		out = append(out, cur.String())
+	}
+	return out, nil
+}

@@ -1,0 +1,725 @@
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/cgroup"
+	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/ctl"
+	"github.com/golxc/golxc/internal/exeseal"
+	"github.com/golxc/golxc/internal/hooks"
+	"github.com/golxc/golxc/internal/log"
+	"github.com/golxc/golxc/internal/lxcpath"
+	"github.com/golxc/golxc/internal/network"
+	"github.com/golxc/golxc/internal/stage"
+)
+
+// ErrAlreadyRunning is returned when the container's command socket is
+// already bound by another monitor.
+var ErrAlreadyRunning = errors.New("Container is already running")
+
+// Monitor owns one running container.
+type Monitor struct {
+	spec *Spec
+	cfg  *config.Container
+	log  *log.Logger
+
+	listenFD int
+
+	mu       sync.Mutex
+	state    string
+	waiters  map[*waiter]bool
+	initPID  int
+	pidfd    int
+	rebootRq bool
+	stopRq   bool
+
+	host  *cgroup.Host
+	cg    *cgroup.Cgroup
+	monCg *cgroup.Cgroup
+	net   *network.Devices
+
+	devpts  *os.File
+	console *consoleRelay
+	ttys    []*ttySlot
+
+	hookEnv *hooks.Env
+	seal    *os.File
+	proc    *os.Process // stage-2, then the container's init
+}
+
+type waiter struct {
+	states map[string]bool
+	ch     chan string
+}
+
+// Result is how a container run ended.
+type Result struct {
+	// Status is init's wait status of the last run.
+	Status syscall.WaitStatus
+	// Started is false when the container never reached RUNNING.
+	Started bool
+}
+
+// Run starts the container described by spec and supervises it until it
+// stops (restarting it on reboot). started is called once: with nil when
+// the container is RUNNING, or with the reason it could not start.
+func Run(spec *Spec, started func(error)) Result {
+	m := &Monitor{spec: spec, cfg: spec.Config, waiters: map[*waiter]bool{}, pidfd: -1, listenFD: -1}
+	m.log = log.New(spec.Prog, spec.Name)
+	m.log.SetQuiet(true) // errors reach the user through started()
+	if spec.LogFile != "" {
+		m.log.OpenFile(spec.LogFile)
+		m.log.SetLevel(log.Level(spec.LogLevel))
+	}
+	defer m.log.Close()
+	reported := false
+	report := func(err error) {
+		if !reported {
+			reported = true
+			started(err)
+		}
+	}
+	if err := m.listen(); err != nil {
+		report(err)
+		return Result{}
+	}
+	defer m.closeListener()
+	m.setState(ctl.Starting)
+	go m.serve()
+	if spec.PidFile != "" {
+		if err := os.WriteFile(spec.PidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+			m.log.Errorf("write pid file %s: %v", spec.PidFile, err)
+		}
+		defer os.Remove(spec.PidFile)
+	}
+	var res Result
+	for {
+		m.rebootRq, m.stopRq = false, false
+		if err := m.startOnce(); err != nil {
+			m.log.Errorf("%v", err)
+			m.setState(ctl.Aborting)
+			m.teardown("stop")
+			m.setState(ctl.Stopped)
+			report(err)
+			return res
+		}
+		res.Started = true
+		m.setState(ctl.Running)
+		report(nil)
+		res.Status = m.waitInit()
+		m.broadcastExit(res.Status)
+		reboot := m.rebootRq || (res.Status.Signaled() && res.Status.Signal() == syscall.SIGHUP)
+		if m.stopRq {
+			reboot = false
+		}
+		m.setState(ctl.Stopping)
+		target := "stop"
+		if reboot {
+			target = "reboot"
+		}
+		m.teardown(target)
+		if !reboot {
+			break
+		}
+		m.log.Infof("container requested reboot")
+		m.setState(ctl.Starting)
+		// Reload the configuration from disk for the new boot, as LXC does.
+		if c, err := reloadConfig(spec); err == nil {
+			m.cfg, spec.Config = c, c
+		}
+	}
+	m.setState(ctl.Stopped)
+	return res
+}
+
+func reloadConfig(spec *Spec) (*config.Container, error) {
+	if spec.ConfigFile == "" {
+		return nil, errors.New("no config file")
+	}
+	c, err := config.Load(spec.ConfigFile)
+	if err != nil {
+		return nil, err
+	}
+	// Keep command-line overrides (console path/log) of the first boot.
+	c.ConsolePath, c.ConsoleLogfile = spec.Config.ConsolePath, spec.Config.ConsoleLogfile
+	c.NamespaceShare = spec.Config.NamespaceShare
+	return c, nil
+}
+
+// listen binds the command socket; a bound name means "already running".
+func (m *Monitor) listen() error {
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("command socket: %w", err)
+	}
+	name := lxcpath.CommandSocket(m.spec.LXCPath, m.spec.Name)
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: "@" + name}); err != nil {
+		unix.Close(fd)
+		if errors.Is(err, unix.EADDRINUSE) {
+			return ErrAlreadyRunning
+		}
+		return fmt.Errorf("bind command socket @%s: %w", name, err)
+	}
+	if err := unix.Listen(fd, 64); err != nil {
+		unix.Close(fd)
+		return fmt.Errorf("listen on command socket: %w", err)
+	}
+	m.listenFD = fd
+	return nil
+}
+
+func (m *Monitor) closeListener() {
+	m.mu.Lock()
+	fd := m.listenFD
+	m.listenFD = -1
+	m.mu.Unlock()
+	if fd >= 0 {
+		unix.Shutdown(fd, unix.SHUT_RDWR)
+		unix.Close(fd)
+	}
+}
+
+func (m *Monitor) setState(s string) {
+	m.mu.Lock()
+	m.state = s
+	for w := range m.waiters {
+		if w.states[s] {
+			select {
+			case w.ch <- s:
+			default:
+			}
+			delete(m.waiters, w)
+		}
+	}
+	m.mu.Unlock()
+	m.log.Infof("container state is %s", s)
+	notifyMonitors(m.spec.LXCPath, m.spec.Name, s, -1)
+}
+
+func (m *Monitor) getState() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.state
+}
+
+func (m *Monitor) broadcastExit(st syscall.WaitStatus) {
+	code := st.ExitStatus()
+	if st.Signaled() {
+		code = 128 + int(st.Signal())
+	}
+	notifyMonitors(m.spec.LXCPath, m.spec.Name, "", code)
+}
+
+// cloneFlags returns the namespaces the container gets.
+func (m *Monitor) cloneFlags() uintptr {
+	c := m.cfg
+	flags := uintptr(unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC | unix.CLONE_NEWNET)
+	if network.SharesHostNetwork(c) {
+		flags &^= unix.CLONE_NEWNET
+	}
+	if len(c.NamespaceClone) > 0 {
+		flags = unix.CLONE_NEWNS // a mount namespace is always needed for the rootfs
+		for _, n := range c.NamespaceClone {
+			flags |= config.NamespaceFlags[n]
+		}
+	}
+	for _, n := range c.NamespaceKeep {
+		flags &^= config.NamespaceFlags[n]
+	}
+	flags |= unix.CLONE_NEWNS
+	if len(c.IDMaps) > 0 {
+		flags |= unix.CLONE_NEWUSER
+	}
+	// Shared namespaces are joined by stage-2 itself (net, uts, ipc).
+	for ns := range c.NamespaceShare {
+		flags &^= config.NamespaceFlags[ns]
+	}
+	// The cgroup namespace is unshared by stage-2 after the cgroup join,
+	// so its root is the container's cgroup.
+	flags &^= unix.CLONE_NEWCGROUP
+	return flags
+}
+
+func (m *Monitor) wantCgroupNS() bool {
+	c := m.cfg
+	if _, err := os.Stat("/proc/self/ns/cgroup"); err != nil {
+		return false
+	}
+	for _, n := range c.NamespaceKeep {
+		if n == "cgroup" {
+			return false
+		}
+	}
+	if len(c.NamespaceClone) > 0 {
+		for _, n := range c.NamespaceClone {
+			if n == "cgroup" {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// startOnce brings one boot of the container to RUNNING. On error the
+// caller tears down whatever was made.
+func (m *Monitor) startOnce() (err error) {
+	c := m.cfg
+	rootfsDir := c.RootfsDir()
+	m.hookEnv = &hooks.Env{
+		Name: m.spec.Name, ConfigFile: m.spec.ConfigFile, RootfsMount: rootfsMountPoint(c),
+		RootfsPath: rootfsDir, Console: c.ConsolePath, ConsoleLog: c.ConsoleLogfile,
+		LogLevel: levelName(m.spec.LogLevel), Version: c.HookVersion, Environment: c.Environment,
+	}
+	if typ, _ := c.RootfsType(); typ != "" && typ != "dir" {
+		return fmt.Errorf("lxc.rootfs.path %q: storage type %q is not supported yet (only dir)", c.RootfsPath, typ)
+	}
+	if c.RootfsPath != "" {
+		if st, err := os.Stat(rootfsDir); err != nil {
+			return fmt.Errorf("rootfs %s: %w", rootfsDir, unwrapPath(err))
+		} else if !st.IsDir() {
+			return fmt.Errorf("rootfs %s is not a directory", rootfsDir)
+		}
+	}
+	if m.seal == nil {
+		if m.seal, err = exeseal.Sealed(); err != nil {
+			return err
+		}
+	}
+	if err := m.createCgroups(); err != nil {
+		return err
+	}
+	if err := hooks.Run(c.Hooks["pre-start"], "pre-start", m.hookEnv, nil, nil); err != nil {
+		return err
+	}
+	// The sync channel: one SEQPACKET pair, our end CLOEXEC.
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("sync socketpair: %w", err)
+	}
+	parent := fds[0]
+	child := os.NewFile(uintptr(fds[1]), "sync")
+	defer unix.Close(parent)
+	cmd, err := m.stage2Command(child)
+	if err != nil {
+		child.Close()
+		return err
+	}
+	// Started from the monitor's pinned main thread: Pdeathsig belongs to
+	// the thread that forks (golang/go#27505).
+	err = cmd.Start()
+	child.Close()
+	if err != nil {
+		return fmt.Errorf("start container init: %w", err)
+	}
+	m.mu.Lock()
+	m.initPID = cmd.Process.Pid
+	m.mu.Unlock()
+	if pfd, err := unix.PidfdOpen(cmd.Process.Pid, 0); err == nil {
+		m.pidfd = pfd
+	}
+	m.hookEnv.PID = cmd.Process.Pid
+	m.proc = cmd.Process
+	// From here on any failure must kill the child (teardown does).
+	if err := m.cg.AddProc(cmd.Process.Pid); err != nil {
+		return err
+	}
+	if err := m.applyCgroupLimits(); err != nil {
+		return err
+	}
+	if !network.SharesHostNetwork(c) && c.NamespaceShare["net"] == "" {
+		m.net, err = network.Setup(&network.Context{Name: m.spec.Name, LXCPath: m.spec.LXCPath, Config: c, InitPID: cmd.Process.Pid, Log: m.log, HookEnv: m.hookEnv})
+		if err != nil {
+			return err
+		}
+	} else if network.SharesHostNetwork(c) {
+		m.log.Warnf("lxc.net type none: the container shares the host's network namespace")
+	}
+	setup := syncMsg{Kind: msgSetup, Spec: m.spec, CgroupNS: m.wantCgroupNS(), Unified: m.host.Layout == cgroup.Unified}
+	for _, h := range m.host.Hierarchies {
+		if h.V2 {
+			setup.HasUnified = true
+		} else {
+			setup.HostCgroups = append(setup.HostCgroups, h.Controllers)
+		}
+	}
+	if err := ctl.Send(parent, setup, nil); err != nil {
+		return fmt.Errorf("send setup to container init: %w", err)
+	}
+	var ready syncMsg
+	files, err := ctl.Recv(parent, &ready)
+	if err != nil {
+		return fmt.Errorf("container init died during setup: %w", m.childExitErr(err))
+	}
+	if ready.Kind == msgError {
+		closeAll(files)
+		return errors.New(ready.Error)
+	}
+	if ready.Kind != msgReady {
+		closeAll(files)
+		return fmt.Errorf("unexpected message %q from container init", ready.Kind)
+	}
+	if err := m.takeTerminals(&ready, files); err != nil {
+		return err
+	}
+	if err := m.applyDeviceRules(); err != nil {
+		return err
+	}
+	if err := hooks.Run(c.Hooks["start-host"], "start-host", m.hookEnv, nil, nil); err != nil {
+		return err
+	}
+	if err := ctl.Send(parent, syncMsg{Kind: msgGo}, nil); err != nil {
+		return fmt.Errorf("release container init: %w", err)
+	}
+	// The child execs init (our end sees EOF when its CLOEXEC socket
+	// closes) or reports why it could not.
+	var final syncMsg
+	files, err = ctl.Recv(parent, &final)
+	closeAll(files)
+	if err == nil {
+		if final.Kind == msgError {
+			return errors.New(final.Error)
+		}
+		return fmt.Errorf("unexpected message %q from container init", final.Kind)
+	}
+	return nil
+}
+
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		f.Close()
+	}
+}
+
+// childExitErr turns a broken sync channel into the child's exit reason.
+func (m *Monitor) childExitErr(err error) error {
+	if m.proc == nil {
+		return err
+	}
+	done := make(chan struct{})
+	var st syscall.WaitStatus
+	go func() {
+		var ws syscall.WaitStatus
+		syscall.Wait4(m.proc.Pid, &ws, 0, nil)
+		st = ws
+		close(done)
+	}()
+	select {
+	case <-done:
+		m.proc = nil
+		if st.Signaled() {
+			return fmt.Errorf("killed by signal %s", st.Signal())
+		}
+		return fmt.Errorf("exited with status %d", st.ExitStatus())
+	case <-time.After(2 * time.Second):
+		return err
+	}
+}
+
+func (m *Monitor) stage2Command(child *os.File) (*exec.Cmd, error) {
+	c := m.cfg
+	cmd := &exec.Cmd{
+		Path: "/proc/self/fd/4",
+		Args: []string{"init"},
+		Env:  append(stage.Env("init", 3), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
+		Dir:  "/",
+	}
+	cmd.ExtraFiles = []*os.File{child, m.seal}
+	if m.log.HasFile() && m.spec.LogFile != "" {
+		if lf, err := os.OpenFile(m.spec.LogFile, os.O_WRONLY|os.O_APPEND|unix.O_NOFOLLOW, 0); err == nil {
+			cmd.ExtraFiles = append(cmd.ExtraFiles, lf)
+			cmd.Env = append(cmd.Env, "_GOLXC_LOG_FD=5", fmt.Sprintf("_GOLXC_LOG_LEVEL=%d", m.spec.LogLevel))
+			defer lf.Close()
+		}
+	}
+	if m.spec.PassStdio {
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	}
+	attr := &syscall.SysProcAttr{Cloneflags: m.cloneFlags()}
+	if sig := c.MonitorSignalPdeath; sig != 0 {
+		attr.Pdeathsig = syscall.Signal(sig)
+	}
+	if len(c.IDMaps) > 0 {
+		for _, im := range c.IDMaps {
+			idm := syscall.SysProcIDMap{ContainerID: int(im.NSID), HostID: int(im.HostID), Size: int(im.Range)}
+			if im.Kind == 'u' {
+				attr.UidMappings = append(attr.UidMappings, idm)
+			} else {
+				attr.GidMappings = append(attr.GidMappings, idm)
+			}
+		}
+		attr.GidMappingsEnableSetgroups = true
+	}
+	cmd.SysProcAttr = attr
+	return cmd, nil
+}
+
+// createCgroups makes lxc.monitor.NAME (and moves us in when we are a
+// daemon, like LXC) and lxc.payload.NAME.
+func (m *Monitor) createCgroups() error {
+	var err error
+	if m.host == nil {
+		if m.host, err = cgroup.Detect(); err != nil {
+			return err
+		}
+	}
+	c := m.cfg
+	payloadDir, monitorDir := c.CgroupDir, c.CgroupDir
+	if c.CgroupDirContainer != "" {
+		payloadDir = c.CgroupDirContainer
+	}
+	if c.CgroupDirMonitor != "" {
+		monitorDir = c.CgroupDirMonitor
+	}
+	if !m.spec.Foreground && m.monCg == nil {
+		if m.monCg, err = m.host.Create(monitorDir, "lxc.monitor."+m.spec.Name); err != nil {
+			return fmt.Errorf("create monitor cgroup: %w", err)
+		}
+		if err := m.monCg.AddProc(os.Getpid()); err != nil {
+			return err
+		}
+	}
+	// m.host still holds the bases read before the monitor moved into its
+	// own leaf, so payload and monitor cgroups are siblings, as in LXC.
+	m.cg, err = m.host.Create(payloadDir, "lxc.payload."+m.spec.Name)
+	if err != nil {
+		return fmt.Errorf("create container cgroup: %w", err)
+	}
+	m.log.Debugf("container cgroup %s", m.cg.Leaf)
+	return nil
+}
+
+// applyCgroupLimits writes lxc.cgroup.* (v1) and lxc.cgroup2.* keys other
+// than device rules, in order.
+func (m *Monitor) applyCgroupLimits() error {
+	for _, kv := range m.cfg.Cgroup {
+		if cgroup.IsDeviceKey(kv.Key) {
+			continue
+		}
+		if m.host.Layout == cgroup.Unified {
+			m.log.Warnf("ignoring lxc.cgroup.%s: the host has no cgroup v1 hierarchy (use lxc.cgroup2.*)", kv.Key)
+			continue
+		}
+		if err := m.cg.Set(kv.Key, kv.Value, false); err != nil {
+			return fmt.Errorf("lxc.cgroup.%s = %s: %w", kv.Key, kv.Value, err)
+		}
+	}
+	for _, kv := range m.cfg.Cgroup2 {
+		if cgroup.IsDeviceKey(kv.Key) {
+			continue
+		}
+		if err := m.cg.Set(kv.Key, kv.Value, true); err != nil {
+			return fmt.Errorf("lxc.cgroup2.%s = %s: %w", kv.Key, kv.Value, err)
+		}
+	}
+	return nil
+}
+
+// applyDeviceRules enforces lxc.cgroup.devices.* on the v1 devices
+// controller and lxc.cgroup2.devices.* with an eBPF program on the unified
+// cgroup. On a host without the v1 controller, v1 rules are translated into
+// the eBPF program instead of being dropped.
+func (m *Monitor) applyDeviceRules() error {
+	kv := func(list []config.KV) [][2]string {
+		var out [][2]string
+		for _, x := range list {
+			out = append(out, [2]string{x.Key, x.Value})
+		}
+		return out
+	}
+	v1, err := cgroup.DeviceRulesFrom(kv(m.cfg.Cgroup))
+	if err != nil {
+		return fmt.Errorf("lxc.cgroup.devices: %w", err)
+	}
+	v2, err := cgroup.DeviceRulesFrom(kv(m.cfg.Cgroup2))
+	if err != nil {
+		return fmt.Errorf("lxc.cgroup2.devices: %w", err)
+	}
+	if len(v1) > 0 {
+		if m.cg.HasV1Devices() {
+			if err := m.cg.ApplyDevicesV1(v1); err != nil {
+				return fmt.Errorf("lxc.cgroup.devices: %w", err)
+			}
+		} else {
+			v2 = append(v1, v2...)
+		}
+	}
+	if len(v2) > 0 {
+		u := m.cg.UnifiedPath()
+		if u == "" {
+			return errors.New("lxc.cgroup2.devices: the host has no cgroup2 hierarchy")
+		}
+		if err := cgroup.AttachDevicePolicy(u, v2); err != nil {
+			return fmt.Errorf("lxc.cgroup2.devices: %w", err)
+		}
+	}
+	return nil
+}
+
+// waitInit blocks until the container's init exits and returns its status.
+func (m *Monitor) waitInit() syscall.WaitStatus {
+	var ws syscall.WaitStatus
+	for {
+		_, err := syscall.Wait4(m.proc.Pid, &ws, 0, nil)
+		if err == syscall.EINTR {
+			continue
+		}
+		break
+	}
+	m.proc = nil
+	m.log.Infof("container init exited: %s", describeStatus(ws))
+	return ws
+}
+
+func describeStatus(ws syscall.WaitStatus) string {
+	if ws.Signaled() {
+		return "killed by " + ws.Signal().String()
+	}
+	return fmt.Sprintf("status %d", ws.ExitStatus())
+}
+
+// teardown kills whatever is left and removes everything this boot made:
+// processes, terminals, network devices, cgroups; then stop and post-stop
+// hooks. It is safe after a partial start.
+func (m *Monitor) teardown(target string) {
+	if m.proc != nil {
+		m.proc.Kill()
+	}
+	if m.cg != nil {
+		m.cg.Kill()
+		deadline := time.Now().Add(5 * time.Second)
+		for len(m.cg.Procs()) > 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	if m.proc != nil {
+		var ws syscall.WaitStatus
+		syscall.Wait4(m.proc.Pid, &ws, 0, nil)
+		m.proc = nil
+	}
+	m.mu.Lock()
+	m.initPID = 0
+	if m.pidfd >= 0 {
+		unix.Close(m.pidfd)
+		m.pidfd = -1
+	}
+	m.mu.Unlock()
+	m.closeTerminals()
+	if m.net != nil {
+		m.net.Teardown()
+		m.net = nil
+	}
+	if m.hookEnv != nil {
+		m.hookEnv.Target = target
+		m.hookEnv.PID = 0
+		if err := hooks.Run(m.cfg.Hooks["stop"], "stop", m.hookEnv, nil, nil); err != nil {
+			m.log.Errorf("%v", err)
+		}
+	}
+	if m.cg != nil {
+		if err := m.cg.Remove(); err != nil {
+			m.log.Errorf("%v", err)
+		}
+		m.cg = nil
+	}
+	if m.hookEnv != nil {
+		if err := hooks.Run(m.cfg.Hooks["post-stop"], "post-stop", m.hookEnv, nil, nil); err != nil {
+			m.log.Errorf("%v", err)
+		}
+	}
+	if target != "reboot" && m.monCg != nil {
+		// Leave our own cgroup before removing it (back to the parent).
+		m.leaveMonitorCgroup()
+	}
+}
+
+func (m *Monitor) leaveMonitorCgroup() {
+	for h, p := range m.monCg.Paths {
+		parent := filepath.Dir(p)
+		if err := os.WriteFile(filepath.Join(parent, "cgroup.procs"), []byte(strconv.Itoa(os.Getpid())), 0); err != nil {
+			m.log.Debugf("leave %s monitor cgroup: %v", h.Name(), err)
+		}
+	}
+	if err := m.monCg.Remove(); err != nil {
+		m.log.Debugf("remove monitor cgroup: %v", err)
+	}
+	m.monCg = nil
+}
+
+// signalInit sends sig to the container's init.
+func (m *Monitor) signalInit(sig syscall.Signal) error {
+	m.mu.Lock()
+	pfd, pid := m.pidfd, m.initPID
+	m.mu.Unlock()
+	if pid == 0 {
+		return errors.New("container is not running")
+	}
+	if pfd >= 0 {
+		return unix.PidfdSendSignal(pfd, sig, nil, 0)
+	}
+	return syscall.Kill(pid, sig)
+}
+
+func rootfsMountPoint(c *config.Container) string {
+	if c.RootfsMount != "" {
+		if st, err := os.Stat(c.RootfsMount); err == nil && st.IsDir() {
+			return c.RootfsMount
+		}
+	}
+	return c.RootfsDir()
+}
+
+func levelName(l int) string {
+	return log.Level(l).String()
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// notifyMonitors sends a state (or exit) event to every lxc-monitor
+// listening on this lxcpath: each registers a datagram socket file in
+// lxcpath.MonitorDir. Unreachable listeners are removed.
+func notifyMonitors(lxcpathDir, name, state string, exitCode int) {
+	dir := lxcpath.MonitorDir(lxcpathDir)
+	ents, err := os.ReadDir(dir)
+	if err != nil || len(ents) == 0 {
+		return
+	}
+	var msg string
+	if state != "" {
+		msg = fmt.Sprintf(`{"name":%q,"state":%q}`, name, state)
+	} else {
+		msg = fmt.Sprintf(`{"name":%q,"exit":%d}`, name, exitCode)
+	}
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		return
+	}
+	defer unix.Close(fd)
+	for _, e := range ents {
+		p := filepath.Join(dir, e.Name())
+		if !strings.HasSuffix(p, ".sock") {
+			continue
+		}
+		if err := unix.Sendto(fd, []byte(msg), 0, &unix.SockaddrUnix{Name: p}); err != nil && errors.Is(err, unix.ECONNREFUSED) {
+			os.Remove(p)
+		}
+	}
+}

@@ -1,0 +1,392 @@
+package runner
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/ctl"
+)
+
+// serve accepts control connections until the listener is closed.
+func (m *Monitor) serve() {
+	for {
+		m.mu.Lock()
+		lfd := m.listenFD
+		m.mu.Unlock()
+		if lfd < 0 {
+			return
+		}
+		fd, _, err := unix.Accept4(lfd, unix.SOCK_CLOEXEC)
+		if err != nil {
+			if err == unix.EINTR || err == unix.ECONNABORTED {
+				continue
+			}
+			return
+		}
+		if !peerAllowed(fd) {
+			unix.Close(fd)
+			continue
+		}
+		go m.handle(fd)
+	}
+}
+
+// peerAllowed accepts root and our own uid only, as LXC's command socket.
+func peerAllowed(fd int) bool {
+	cred, err := unix.GetsockoptUcred(fd, unix.SOL_SOCKET, unix.SO_PEERCRED)
+	if err != nil {
+		return false
+	}
+	return cred.Uid == 0 || int(cred.Uid) == os.Geteuid()
+}
+
+func (m *Monitor) handle(fd int) {
+	defer unix.Close(fd)
+	for {
+		var req ctl.Request
+		files, err := ctl.Recv(fd, &req)
+		closeAll(files)
+		if err != nil {
+			return
+		}
+		keep := m.dispatch(fd, &req)
+		if !keep {
+			return
+		}
+	}
+}
+
+func (m *Monitor) reply(fd int, resp ctl.Response, files ...*os.File) {
+	var fds []int
+	for _, f := range files {
+		fds = append(fds, int(f.Fd()))
+	}
+	ctl.Send(fd, resp, fds)
+	for _, f := range files {
+		f.Close()
+	}
+}
+
+func (m *Monitor) fail(fd int, format string, args ...any) {
+	ctl.Send(fd, ctl.Response{Err: fmt.Sprintf(format, args...)}, nil)
+}
+
+// dispatch answers one request; it returns false to close the connection.
+func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
+	switch req.Cmd {
+	case ctl.CmdState:
+		st := m.getState()
+		if st == ctl.Running && m.cg != nil && m.cg.FreezerState() == "FROZEN" {
+			st = ctl.Frozen
+		}
+		m.reply(fd, ctl.Response{State: st})
+	case ctl.CmdInitPID:
+		m.mu.Lock()
+		pid := m.initPID
+		m.mu.Unlock()
+		if pid == 0 {
+			m.fail(fd, "container is not running")
+			return true
+		}
+		m.reply(fd, ctl.Response{PID: pid})
+	case ctl.CmdInitPidfd, ctl.CmdAttachInfo:
+		m.mu.Lock()
+		pid, pfd := m.initPID, m.pidfd
+		m.mu.Unlock()
+		if pid == 0 || pfd < 0 || m.getState() != ctl.Running {
+			m.fail(fd, "container is not running")
+			return true
+		}
+		dup, err := unix.FcntlInt(uintptr(pfd), unix.F_DUPFD_CLOEXEC, 3)
+		if err != nil {
+			m.fail(fd, "dup pidfd: %v", err)
+			return true
+		}
+		resp := ctl.Response{PID: pid}
+		if req.Cmd == ctl.CmdAttachInfo {
+			resp.Attach = m.attachInfo(pid)
+		}
+		m.reply(fd, resp, os.NewFile(uintptr(dup), "pidfd"))
+	case ctl.CmdStop:
+		m.mu.Lock()
+		m.stopRq = true
+		m.mu.Unlock()
+		sig := req.Signal
+		if sig == 0 {
+			sig = m.cfg.StopSignal()
+		}
+		if sig == int(syscall.SIGKILL) && m.cg != nil {
+			m.cg.Kill()
+		} else if err := m.signalInit(syscall.Signal(sig)); err != nil {
+			m.fail(fd, "%v", err)
+			return true
+		}
+		m.reply(fd, ctl.Response{})
+	case ctl.CmdShutdown:
+		sig := req.Signal
+		if sig == 0 {
+			sig = m.haltSignal()
+		}
+		m.mu.Lock()
+		m.stopRq = true
+		m.mu.Unlock()
+		if err := m.signalInit(syscall.Signal(sig)); err != nil {
+			m.fail(fd, "%v", err)
+			return true
+		}
+		m.reply(fd, ctl.Response{})
+	case ctl.CmdReboot:
+		m.mu.Lock()
+		m.rebootRq = true
+		m.mu.Unlock()
+		if err := m.signalInit(syscall.Signal(m.cfg.RebootSignal())); err != nil {
+			m.fail(fd, "%v", err)
+			return true
+		}
+		m.reply(fd, ctl.Response{})
+	case ctl.CmdFreeze, ctl.CmdUnfreeze:
+		if m.cg == nil || m.getState() != ctl.Running {
+			m.fail(fd, "container is not running")
+			return true
+		}
+		var err error
+		if req.Cmd == ctl.CmdFreeze {
+			m.notifyState(ctl.Freezing)
+			err = m.cg.Freeze(10 * time.Second)
+			if err == nil {
+				m.notifyState(ctl.Frozen)
+			}
+		} else {
+			err = m.cg.Thaw(10 * time.Second)
+			if err == nil {
+				m.notifyState(ctl.Thawed)
+				m.notifyState(ctl.Running)
+			}
+		}
+		if err != nil {
+			m.fail(fd, "%v", err)
+			return true
+		}
+		m.reply(fd, ctl.Response{})
+	case ctl.CmdCgroupGet:
+		if m.cg == nil {
+			m.fail(fd, "container is not running")
+			return true
+		}
+		v, err := m.cg.Get(req.Key)
+		if err != nil {
+			m.fail(fd, "%v", err)
+			return true
+		}
+		m.reply(fd, ctl.Response{Value: v})
+	case ctl.CmdCgroupSet:
+		if m.cg == nil {
+			m.fail(fd, "container is not running")
+			return true
+		}
+		v2 := m.cg.Host.Unified() != nil && (strings.HasPrefix(req.Key, "cgroup.") || m.cg.Path(strings.SplitN(req.Key, ".", 2)[0]) == "")
+		if err := m.cg.Set(req.Key, req.Value, v2); err != nil {
+			m.fail(fd, "%v", err)
+			return true
+		}
+		m.reply(fd, ctl.Response{})
+	case ctl.CmdCgroupPaths:
+		if m.cg == nil {
+			m.fail(fd, "container is not running")
+			return true
+		}
+		m.reply(fd, ctl.Response{Paths: m.cg.PathMap()})
+	case ctl.CmdConfigItem:
+		v, err := m.cfg.GetItem(req.Key)
+		if err != nil {
+			m.fail(fd, "%v", err)
+			return true
+		}
+		m.reply(fd, ctl.Response{Value: v})
+	case ctl.CmdNetInfo:
+		m.reply(fd, ctl.Response{Net: m.net.Info()})
+	case ctl.CmdDevptsFD:
+		m.mu.Lock()
+		var dup int = -1
+		var err error
+		if m.devpts != nil {
+			dup, err = unix.FcntlInt(m.devpts.Fd(), unix.F_DUPFD_CLOEXEC, 3)
+		}
+		m.mu.Unlock()
+		if dup < 0 || err != nil {
+			m.fail(fd, "container has no devpts instance")
+			return true
+		}
+		m.reply(fd, ctl.Response{}, os.NewFile(uintptr(dup), "devpts"))
+	case ctl.CmdConsole:
+		return m.serveConsole(fd, req)
+	case ctl.CmdWaitState:
+		return m.waitState(fd, req)
+	default:
+		m.fail(fd, "unknown command %q", req.Cmd)
+	}
+	return true
+}
+
+// notifyState reports a transient state (FREEZING/FROZEN/THAWED) to waiters
+// and lxc-monitor without changing the lifecycle state.
+func (m *Monitor) notifyState(s string) {
+	m.mu.Lock()
+	for w := range m.waiters {
+		if w.states[s] {
+			select {
+			case w.ch <- s:
+			default:
+			}
+			delete(m.waiters, w)
+		}
+	}
+	m.mu.Unlock()
+	notifyMonitors(m.spec.LXCPath, m.spec.Name, s, -1)
+}
+
+// waitState answers when one of req.States is reached (or at once if the
+// container is in one now), or with an error on timeout.
+func (m *Monitor) waitState(fd int, req *ctl.Request) bool {
+	w := &waiter{states: map[string]bool{}, ch: make(chan string, 1)}
+	for _, s := range req.States {
+		w.states[s] = true
+	}
+	m.mu.Lock()
+	cur := m.state
+	if cur == ctl.Running && m.cg != nil && m.cg.FreezerState() == "FROZEN" {
+		cur = ctl.Frozen
+	}
+	if w.states[cur] {
+		m.mu.Unlock()
+		m.reply(fd, ctl.Response{State: cur})
+		return true
+	}
+	m.waiters[w] = true
+	m.mu.Unlock()
+	var timeout <-chan time.Time
+	if req.Timeout > 0 {
+		timeout = time.After(time.Duration(req.Timeout * float64(time.Second)))
+	}
+	select {
+	case s := <-w.ch:
+		m.reply(fd, ctl.Response{State: s})
+	case <-timeout:
+		m.mu.Lock()
+		delete(m.waiters, w)
+		m.mu.Unlock()
+		m.fail(fd, "timeout")
+	}
+	return true
+}
+
+// serveConsole lends a tty master (ttys 1..N) or attaches a relay stream
+// to the console (tty 0). The tty stays busy until the client closes its
+// control connection, which this goroutine waits for.
+func (m *Monitor) serveConsole(fd int, req *ctl.Request) bool {
+	if m.getState() != ctl.Running {
+		m.fail(fd, "container is not running")
+		return false
+	}
+	if req.TTY == 0 {
+		if m.console == nil {
+			m.fail(fd, "the container has no console (lxc.console.path = none)")
+			return false
+		}
+		pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			m.fail(fd, "console socketpair: %v", err)
+			return false
+		}
+		ours := os.NewFile(uintptr(pair[0]), "console-client")
+		theirs := os.NewFile(uintptr(pair[1]), "console")
+		// A duplicate of the master lets the client set the window size.
+		dup, err := unix.FcntlInt(m.console.master.Fd(), unix.F_DUPFD_CLOEXEC, 3)
+		if err != nil {
+			ours.Close()
+			theirs.Close()
+			m.fail(fd, "dup console: %v", err)
+			return false
+		}
+		m.console.attach(ours)
+		m.reply(fd, ctl.Response{TTY: 0}, theirs, os.NewFile(uintptr(dup), "console-master"))
+		return true
+	}
+	slot, master, err := m.lendTTY(req.TTY)
+	if err != nil {
+		m.fail(fd, "%v", err)
+		return false
+	}
+	m.reply(fd, ctl.Response{TTY: slot.n}, master)
+	// Hold the tty until the client hangs up.
+	buf := make([]byte, 1)
+	for {
+		n, _, err := unix.Recvfrom(fd, buf, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if n <= 0 || err != nil {
+			break
+		}
+	}
+	m.releaseTTY(slot)
+	return false
+}
+
+// attachInfo collects what lxc-attach needs.
+func (m *Monitor) attachInfo(pid int) *ctl.AttachInfo {
+	c := m.cfg
+	ai := &ctl.AttachInfo{
+		InitPID: pid, CapDrop: c.CapDrop, CapKeep: c.CapKeep, Environment: c.Environment,
+		NoNewPrivs: c.NoNewPrivs, Arch: c.Arch, Seccomp: c.SeccompProfile, Unpriv: len(c.IDMaps) > 0,
+	}
+	if m.cg != nil {
+		ai.CgroupPaths = m.cg.PathMap()
+	}
+	for _, im := range c.IDMaps {
+		ai.IDMaps = append(ai.IDMaps, im.String())
+	}
+	self := map[string]string{}
+	for _, ns := range config.NamespaceNames {
+		if l, err := os.Readlink("/proc/self/ns/" + ns); err == nil {
+			self[ns] = l
+		}
+	}
+	for _, ns := range config.NamespaceNames {
+		l, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", pid, ns))
+		if err == nil && l != self[ns] {
+			ai.Namespaces = append(ai.Namespaces, ns)
+		}
+	}
+	return ai
+}
+
+// haltSignal is lxc.signal.halt, or SIGPWR; when unset and init blocks
+// SIGRTMIN+3 (systemd does), SIGRTMIN+3, as LXC decides.
+func (m *Monitor) haltSignal() int {
+	if m.cfg.SignalHalt != 0 {
+		return m.cfg.SignalHalt
+	}
+	m.mu.Lock()
+	pid := m.initPID
+	m.mu.Unlock()
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if !strings.HasPrefix(line, "SigBlk:") {
+				continue
+			}
+			var mask uint64
+			fmt.Sscanf(strings.TrimSpace(line[7:]), "%x", &mask)
+			if mask&(1<<(37-1)) != 0 {
+				return 37
+			}
+		}
+	}
+	return m.cfg.HaltSignal()
+}

@@ -1,0 +1,79 @@
+// Package runner starts and supervises a container: the monitor (host
+// side: control socket, cgroups, network, console, hooks, teardown) and the
+// stage-2 init (inside the new namespaces: rootfs, /dev, ttys, security,
+// then exec of the container's init, or the lxc-execute init).
+//
+// Process model (architecture study §1.4):
+//
+//	lxc-start ──exec──▶ monitor ("[lxc monitor] LXCPATH NAME")
+//	                     │ exec of a sealed copy of our binary with
+//	                     │ CLONE_NEWNS|NEWPID|NEWUTS|NEWIPC|NEWNET
+//	                     ▼
+//	                    stage-2 init ──execve──▶ container init (pid 1)
+//
+// Monitor and stage-2 talk over one SOCK_SEQPACKET pair:
+//
+//	monitor                         stage-2
+//	   ── setup{spec} ──────────────▶   (after cgroup join and network)
+//	                                    rootfs, /dev, devpts, ptys
+//	   ◀── ready{ptys} + fds ─────────   (devpts root, console, tty masters)
+//	   device rules, start-host hooks
+//	   ── go ───────────────────────▶
+//	                                    pivot done; caps, uid, env; execve
+//	   ◀── EOF (socket is CLOEXEC) ───   or ◀── error{msg}
+package runner
+
+import (
+	"github.com/golxc/golxc/internal/config"
+)
+
+// Spec is everything the monitor needs to run a container.
+type Spec struct {
+	Name    string `json:"name"`
+	LXCPath string `json:"lxcpath"`
+	// ConfigFile is the top-level config file (LXC_CONFIG_FILE).
+	ConfigFile string            `json:"config_file"`
+	Config     *config.Container `json:"config"`
+	// Command overrides lxc.init.cmd (lxc-start -- CMD) or is the
+	// application of lxc-execute.
+	Command []string `json:"command,omitempty"`
+	// Execute selects lxc-execute's mode: a small init runs Command as pid 2.
+	Execute bool `json:"execute,omitempty"`
+	// Foreground: the caller's process is the monitor (lxc-start -F,
+	// lxc-execute without -d).
+	Foreground bool   `json:"foreground,omitempty"`
+	PidFile    string `json:"pidfile,omitempty"`
+	LogFile    string `json:"logfile,omitempty"`
+	LogLevel   int    `json:"loglevel"`
+	Prog       string `json:"prog"` // tool name for log lines
+	Quiet      bool   `json:"quiet,omitempty"`
+	// PassStdio gives the container init the caller's stdin/stdout/stderr
+	// instead of the console pty (lxc-execute).
+	PassStdio bool `json:"pass_stdio,omitempty"`
+}
+
+// Sync message kinds between monitor and stage-2.
+const (
+	msgSetup = "setup"
+	msgReady = "ready"
+	msgGo    = "go"
+	msgError = "error"
+)
+
+type syncMsg struct {
+	Kind  string `json:"kind"`
+	Spec  *Spec  `json:"spec,omitempty"`
+	Error string `json:"error,omitempty"`
+	// ready: which descriptors follow, in order: devpts root, console
+	// master (if Console >= 0), then one master per tty.
+	Console int   `json:"console"`
+	TTYs    []int `json:"ttys,omitempty"`
+	// CgroupNS tells stage-2 to unshare its cgroup namespace (after the
+	// monitor placed it in the payload cgroup).
+	CgroupNS bool `json:"cgroupns,omitempty"`
+	// HostCgroups lists the v1 hierarchies (controller lists) and whether a
+	// cgroup2 hierarchy exists, for cgroup automounts.
+	HostCgroups [][]string `json:"host_cgroups,omitempty"`
+	HasUnified  bool       `json:"has_unified,omitempty"`
+	Unified     bool       `json:"unified,omitempty"`
+}
