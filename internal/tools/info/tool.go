@@ -61,7 +61,7 @@ func boolOpt(f *pflag.FlagSet, v pflag.Value, name, short, usage string) {
 // Tool is lxc-info.
 var Tool = &cli.Tool{
 	Name:  "lxc-info",
-	Short: "lxc-info display some information about a container with the identifier NAME",
+	Short: "display information about a container",
 	Help: `lxc-info --name=NAME
 
 lxc-info display some information about a container with the identifier NAME
