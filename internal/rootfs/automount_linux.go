@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"golang.org/x/sys/unix"
 )
 
@@ -181,8 +182,10 @@ func dotsToSlashes(s string) string {
 	return string(b)
 }
 
+// reopenRW upgrades an O_PATH handle to a writable file through a
+// verified procfs (pathrs-lite), never through a path lookup.
 func reopenRW(h *os.File) (*os.File, error) {
-	return os.OpenFile(fdPath(h), os.O_WRONLY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	return pathrs.Reopen(h, os.O_WRONLY|unix.O_CLOEXEC)
 }
 
 // MountSys mounts /sys: "ro" read-only, "rw" writable, "mixed" read-only

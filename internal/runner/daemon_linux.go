@@ -69,8 +69,14 @@ func StartDaemon(spec *Spec) error {
 	var st daemonStatus
 	files, err := ctl.Recv(ours, &st)
 	closeAll(files)
-	// The monitor stays alive as our child until we exit; init reaps it.
-	cmd.Process.Release()
+	if err != nil || !st.OK {
+		// A failed monitor exits right after reporting: wait for it, so
+		// nothing of this start outlives the command.
+		cmd.Wait()
+	} else {
+		// The monitor stays alive as our child until we exit; init reaps it.
+		cmd.Process.Release()
+	}
 	if err != nil {
 		return fmt.Errorf("monitor exited before reporting: %w", err)
 	}

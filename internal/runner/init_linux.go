@@ -167,6 +167,11 @@ func (s *stage2) run() error {
 		return err
 	}
 	env := s.initEnv(ttys)
+	if c.InitCwd != "" {
+		if err := os.MkdirAll(c.InitCwd, 0o755); err != nil {
+			return fmt.Errorf("create lxc.init.cwd %s: %w", c.InitCwd, err)
+		}
+	}
 	if s.spec.Execute {
 		return s.execShim(env)
 	}
@@ -177,11 +182,6 @@ func (s *stage2) run() error {
 	path, err := lookPath(argv[0], env)
 	if err != nil {
 		return err
-	}
-	if c.InitCwd != "" {
-		if err := os.MkdirAll(c.InitCwd, 0o755); err != nil {
-			return fmt.Errorf("create lxc.init.cwd %s: %w", c.InitCwd, err)
-		}
 	}
 	if err := s.dropPrivileges(true); err != nil {
 		return err

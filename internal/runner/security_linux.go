@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -50,9 +52,11 @@ func CapsToDrop(drop, keep []string) []int {
 	return out
 }
 
-// DropCaps removes caps from the calling thread's bounding set and from
-// its effective, permitted, inheritable and ambient sets. The bounding set
-// is per thread: the caller must be the thread that will execve.
+// DropCaps removes caps from the calling thread's bounding set and its
+// inheritable and ambient sets, as LXC does. Effective and permitted are
+// left alone so the thread can still switch uid; execve then recomputes
+// them from the bounding set. The bounding set is per thread: the caller
+// must be the thread that will execve.
 func DropCaps(caps []int) error {
 	if len(caps) == 0 {
 		return nil
@@ -72,8 +76,6 @@ func DropCaps(caps []int) error {
 		if i > 1 {
 			continue
 		}
-		data[i].Effective &^= bit
-		data[i].Permitted &^= bit
 		data[i].Inheritable &^= bit
 	}
 	if err := unix.Capset(&hdr, &data[0]); err != nil {
@@ -127,6 +129,22 @@ func SwitchUser(uid, gid int, groups []uint32) error {
 	}
 	if err := unix.Setresuid(uid, uid, uid); err != nil {
 		return fmt.Errorf("setuid %d: %w", uid, err)
+	}
+	return nil
+}
+
+// ClearOwnCaps reduces every thread of this process to CAP_KILL.
+// lxc-execute's init calls it once the application runs: it needs nothing
+// but signalling (the application may run as another uid) and reaping, and
+// a pid 1 holding capabilities is a target for a ptrace from inside.
+func ClearOwnCaps() error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	data[0].Effective = 1 << unix.CAP_KILL
+	data[0].Permitted = 1 << unix.CAP_KILL
+	_, _, errno := syscall.AllThreadsSyscall(unix.SYS_CAPSET, uintptr(unsafe.Pointer(&hdr)), uintptr(unsafe.Pointer(&data[0])), 0)
+	if errno != 0 {
+		return fmt.Errorf("clear capabilities: %w", errno)
 	}
 	return nil
 }

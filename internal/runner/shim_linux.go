@@ -59,6 +59,9 @@ func (s *stage2) execShim(env []string) error {
 	}
 	// Tell the monitor we are running: closing the sync socket is the signal.
 	unix.Close(s.sock)
+	if err := ClearOwnCaps(); err != nil {
+		s.log.Warnf("%v", err)
+	}
 	status := 0
 	appDone := false
 	var killAt <-chan time.Time
