@@ -1,0 +1,186 @@
+package container
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/ctl"
+	"github.com/golxc/golxc/internal/hooks"
+	"github.com/golxc/golxc/internal/lxcpath"
+	"github.com/golxc/golxc/internal/storage"
+	"github.com/golxc/golxc/internal/storage/remove"
+)
+
+// DestroyError is a refusal with LXC's message (the tool prints Msg).
+type DestroyError struct{ Msg string }
+
+func (e *DestroyError) Error() string { return e.Msg }
+
+// DestroyOptions tunes Destroy.
+type DestroyOptions struct {
+	// ConfigFile overrides <cdir>/config (--rcfile).
+	ConfigFile string
+	// Force stops a running container first.
+	Force bool
+	// StopTimeout bounds the wait for STOPPED after a forced stop.
+	StopTimeout time.Duration
+	// Warn receives notes (mounts detached, rootfs left in place).
+	Warn func(msg string)
+}
+
+// Destroy removes a stopped container like lxc-destroy: after the checks
+// LXC makes (clones, snapshots, running), it runs the destroy hooks,
+// removes the storage (only what belongs to the container, see
+// storage.Destroy), updates the snapshot dependency files and deletes the
+// container directory without crossing mounts or following symlinks. With
+// lxc.rootfs.managed = 0 nothing is removed.
+func Destroy(ref Ref, opt DestroyOptions) error {
+	cdir := ref.Dir()
+	if fi, err := os.Lstat(cdir); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		target, _ := os.Readlink(cdir)
+		return fmt.Errorf("container directory %s is a symlink to %s; refusing to delete through it", cdir, target)
+	}
+	cfgPath := opt.ConfigFile
+	if cfgPath == "" {
+		cfgPath = filepath.Join(cdir, lxcpath.ConfigName)
+	}
+	if !lxcpath.Defined(ref.LXCPath, ref.Name) {
+		return &DestroyError{"Container is not defined"}
+	}
+	if CheckPartial(cdir) == CreateOngoing {
+		return &DestroyError{fmt.Sprintf("Destroying %s failed: %s is being created", ref.Name, ref.Name)}
+	}
+	if _, err := os.Stat(filepath.Join(cdir, SnapshotsFile)); err == nil {
+		return &DestroyError{fmt.Sprintf("Destroying %s failed: %s has clones", ref.Name, ref.Name)}
+	}
+	// LXC removes an empty snaps directory here and refuses a non-empty one.
+	if err := os.Remove(filepath.Join(cdir, "snaps")); err != nil && !os.IsNotExist(err) {
+		return &DestroyError{fmt.Sprintf("Destroying %s failed: %s has snapshots", ref.Name, ref.Name)}
+	}
+	if ctl.IsRunning(ref.LXCPath, ref.Name) {
+		if !opt.Force {
+			return &DestroyError{fmt.Sprintf("%s is running", ref.Name)}
+		}
+		if err := stop(ref, opt.StopTimeout); err != nil {
+			return err
+		}
+		// An ephemeral container removes itself when it stops.
+		if !lxcpath.Defined(ref.LXCPath, ref.Name) {
+			return nil
+		}
+	}
+	return destroyStopped(ref, cfgPath, opt, false)
+}
+
+// stop asks the monitor to kill the container and waits for STOPPED.
+func stop(ref Ref, timeout time.Duration) error {
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	if _, err := ctl.Simple(ref.LXCPath, ref.Name, ctl.Request{Cmd: ctl.CmdStop}); err != nil && !errors.Is(err, ctl.ErrNotRunning) {
+		return fmt.Errorf("stop %s: %w", ref.Name, err)
+	}
+	deadline := time.Now().Add(timeout)
+	for ctl.IsRunning(ref.LXCPath, ref.Name) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s did not stop within %v", ref.Name, timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return nil
+}
+
+// destroyStopped is liblxc's container_destroy.
+func destroyStopped(ref Ref, cfgPath string, opt DestroyOptions, incomplete bool) error {
+	cdir := ref.Dir()
+	lock, err := lxcpath.LockContainer(ref.LXCPath, ref.Name, 10*time.Second, nil)
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", ref.Name, err)
+	}
+	defer lock.Unlock()
+	if ctl.IsRunning(ref.LXCPath, ref.Name) {
+		return &DestroyError{fmt.Sprintf("container %s is not stopped", ref.Name)}
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		if !incomplete {
+			return &DestroyError{fmt.Sprintf("Failed to load config for %s: %v", ref.Name, err)}
+		}
+		// A creation that died may have left a half-written config: its
+		// storage can only be inside the container directory then.
+		cfg = config.NewContainer()
+	}
+	if cmds := cfg.Hooks["destroy"]; len(cmds) > 0 {
+		env := &hooks.Env{Name: ref.Name, ConfigFile: cfgPath, RootfsMount: cfg.RootfsMount,
+			RootfsPath: storage.Parse(cfg.RootfsPath).Dir(), Console: cfg.ConsolePath,
+			ConsoleLog: cfg.ConsoleLogfile, Version: cfg.HookVersion}
+		if err := hooks.Run(cmds, "destroy", env, nil, nil); err != nil {
+			return fmt.Errorf("destroy hook for %s: %w", ref.Name, err)
+		}
+	}
+	if !cfg.RootfsManaged {
+		// lxc.rootfs.managed = 0: LXC does not touch the container at all.
+		return nil
+	}
+	if cfg.RootfsPath != "" {
+		owned, _ := os.ReadFile(filepath.Join(cdir, storage.OwnerMarker))
+		if err := storage.Destroy(storage.Parse(cfg.RootfsPath), storage.DestroyOptions{
+			CDir: cdir, Owned: strings.TrimSpace(string(owned)), Warn: opt.Warn,
+		}); err != nil {
+			return fmt.Errorf("Error destroying rootfs for %s: %w", ref.Name, err)
+		}
+	}
+	deps, err := Rdepends(cdir)
+	if err != nil && opt.Warn != nil {
+		opt.Warn(err.Error())
+	}
+	for _, src := range deps {
+		if err := RemoveDependent(src, ref); err != nil && opt.Warn != nil {
+			opt.Warn(fmt.Sprintf("Failed to update snapshots file for %s:%s: %v", src.LXCPath, src.Name, err))
+		}
+	}
+	if err := remove.RemoveAll(cdir, remove.Options{Keep: []string{"snaps"}, Warn: opt.Warn}); err != nil {
+		return fmt.Errorf("Failed to destroy directory %q for %q: %w", cdir, ref.Name, err)
+	}
+	return nil
+}
+
+// DestroyIncomplete removes a container whose creation died (an unlocked
+// partial marker), as liblxc does when it finds one.
+func DestroyIncomplete(ref Ref, warn func(string)) error {
+	return destroyStopped(ref, filepath.Join(ref.Dir(), lxcpath.ConfigName), DestroyOptions{Warn: warn}, true)
+}
+
+// DestroyWithSnapshots is lxc-destroy -s: every snapshot in the snaps
+// directory is destroyed, then the container. Like LXC, containers cloned
+// from this one with lxc-copy -s are not destroyed: they still block.
+func DestroyWithSnapshots(ref Ref, opt DestroyOptions) error {
+	if !lxcpath.Defined(ref.LXCPath, ref.Name) {
+		return &DestroyError{"Container is not defined"}
+	}
+	snaps := SnapsDir(ref.LXCPath, ref.Name)
+	if err := os.Remove(snaps); err != nil && !os.IsNotExist(err) {
+		ents, err := os.ReadDir(snaps)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", snaps, err)
+		}
+		for _, e := range ents {
+			sref := Ref{LXCPath: snaps, Name: e.Name()}
+			if !lxcpath.Defined(sref.LXCPath, sref.Name) {
+				continue
+			}
+			if err := Destroy(sref, DestroyOptions{Warn: opt.Warn}); err != nil {
+				return fmt.Errorf("Error deleting all snapshots: snapshot %s: %w", e.Name(), err)
+			}
+		}
+		if err := os.Remove(snaps); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("Error deleting all snapshots: %w", err)
+		}
+	}
+	return Destroy(ref, opt)
+}
