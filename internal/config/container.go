@@ -237,6 +237,7 @@ func LoadWith(path string, opts LoadOptions) (*Container, error) {
 	// lxc.rootfs wherever it appears in the file.
 	if b := c.legacyRootfsBackend; b != "" && c.RootfsPath != "" && !strings.Contains(c.RootfsPath, ":") {
 		c.RootfsPath = b + ":" + c.RootfsPath
+		c.Items = append(c.Items, Item{Key: "lxc.rootfs.path", Value: c.RootfsPath, Src: Source{File: path}})
 	}
 	return c, nil
 }
@@ -351,6 +352,11 @@ func (c *Container) set(key, value string, src Source) error {
 	}
 	if err := h.set(c, key, sub, value); err != nil {
 		return err
+	}
+	if isHWAddrKey(key) && strings.ContainsAny(value, "xX") {
+		// Record the MAC the template expanded to, so the items
+		// describe this configuration exactly.
+		value, _ = c.GetItem(key)
 	}
 	c.Items = append(c.Items, Item{Key: key, Value: value, Src: src})
 	if key == "lxc.mount.entry" && value != "" {
@@ -472,4 +478,25 @@ func (c *Container) StopSignal() int {
 		return c.SignalStop
 	}
 	return 9
+}
+
+// Expanded renders the expanded configuration (includes followed, legacy
+// keys under their current names, MAC templates resolved) as config
+// lines that load back to the same configuration.
+func (c *Container) Expanded() []byte {
+	var b strings.Builder
+	for _, it := range c.Items {
+		v := it.Value
+		// The parser strips one pair of matching quotes: protect values
+		// that start and end with the same quote character.
+		if len(v) > 1 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+			v = `"` + v + `"`
+		}
+		if v == "" {
+			fmt.Fprintf(&b, "%s =\n", it.Key)
+		} else {
+			fmt.Fprintf(&b, "%s = %s\n", it.Key, v)
+		}
+	}
+	return []byte(b.String())
 }
