@@ -1,0 +1,385 @@
+package lstool
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/container"
+	"github.com/golxc/golxc/internal/ctl"
+	"github.com/golxc/golxc/internal/lxcpath"
+	"github.com/golxc/golxc/internal/storage"
+)
+
+// query is what lxc-ls was asked for.
+type query struct {
+	active, running, frozen, stopped, defined bool
+	fancy                                     bool
+	nesting                                   int
+	groups                                    []string
+	filter                                    *regexp.Regexp
+	filterBad                                 bool // an invalid regex: nothing matches
+	warn                                      func(string)
+}
+
+// source says where one level of containers lives: the host, or inside a
+// container (its rootfs when stopped, /proc/PID/root when running).
+type source struct {
+	root      string // prefix of the lxcpath ("" on the host)
+	lxcpath   string
+	parent    string // name path of the enclosing container
+	level     int
+	activeSrc string // /proc/net/unix of the level's network namespace
+}
+
+// gather lists the containers of one level (and, with --nesting, the ones
+// nested in them), LXC's ls_get. Containers are examined in parallel: each
+// needs a config parse and, when running, a few socket round trips.
+func gather(q *query, src source) []Entry {
+	if src.level > q.nesting {
+		return nil
+	}
+	dir := src.root + src.lxcpath
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return nil
+	}
+	active := activeNames(src.activeSrc, src.lxcpath)
+	var names []string
+	if q.active || q.frozen {
+		names = active
+	} else {
+		defined, _ := lxcpath.List(dir)
+		names = mergeSorted(defined, active)
+	}
+	if q.filterBad {
+		return nil
+	}
+	var cand []string
+	for _, n := range names {
+		if q.filter == nil || q.filter.MatchString(n) {
+			cand = append(cand, n)
+		}
+	}
+	results := make([]*result, len(cand))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for i, n := range cand {
+		wg.Add(1)
+		go func(i int, n string) {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] = examine(q, src, n, contains(active, n))
+		}(i, n)
+	}
+	wg.Wait()
+	var out []Entry
+	for _, r := range results {
+		if r == nil {
+			continue
+		}
+		if r.warn != "" && q.warn != nil {
+			q.warn(r.warn)
+		}
+		if !r.ok {
+			continue
+		}
+		out = append(out, r.entry)
+		if q.nesting > 0 && r.nested.lxcpath != "" {
+			out = append(out, gather(q, r.nested)...)
+		}
+	}
+	return out
+}
+
+type result struct {
+	ok     bool
+	entry  Entry
+	warn   string
+	nested source
+}
+
+func contains(list []string, s string) bool {
+	i := sort.SearchStrings(list, s)
+	return i < len(list) && list[i] == s
+}
+
+func mergeSorted(a, b []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, l := range [][]string{a, b} {
+		for _, n := range l {
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// examine is the per-container body of LXC's ls_get.
+func examine(q *query, src source, name string, isActive bool) *result {
+	dir := src.root + src.lxcpath
+	r := &result{}
+	defined := lxcpath.Defined(dir, name)
+	if q.defined && !defined {
+		return r
+	}
+	var cfg *config.Container
+	if defined {
+		cdir := filepath.Join(dir, name)
+		// A creation in progress or one that died is not a container yet.
+		if container.CheckPartial(cdir) != container.NoPartial {
+			return r
+		}
+		var err error
+		cfg, err = config.Load(filepath.Join(cdir, lxcpath.ConfigName))
+		if err != nil {
+			r.warn = fmt.Sprintf("Failed to load config for %s", name)
+			return r
+		}
+	} else {
+		cfg = config.NewContainer()
+	}
+	state := ctl.Stopped
+	if isActive {
+		if src.root == "" {
+			state = ctl.State(src.lxcpath, name)
+		} else {
+			// A nested container's socket lives in its parent's network
+			// namespace, which we do not enter: it is at least running.
+			state = ctl.Running
+		}
+	}
+	running := state != ctl.Stopped
+	if q.running && !running {
+		return r
+	}
+	if q.frozen && !q.active && state != ctl.Frozen {
+		return r
+	}
+	if q.stopped && state != ctl.Stopped {
+		return r
+	}
+	if !hasAll(cfg.Groups, q.groups) {
+		return r
+	}
+	e := Entry{Name: name, NestLevel: src.level, Parent: src.parent, Running: running, PID: -1,
+		Groups: cfg.Groups, State: state}
+	if src.parent != "" && !q.fancy {
+		e.Name = src.parent + "/" + name
+	}
+	if q.fancy {
+		e.fancy = true
+		e.Autostart = cfg.StartAuto
+		e.Unprivileged = len(cfg.IDMaps) > 0
+		if running && src.root == "" {
+			pid, err := ctl.InitPID(src.lxcpath, name)
+			if err != nil || pid <= 0 {
+				return r
+			}
+			e.PID = pid
+			e.Interfaces, e.IPv4, e.IPv6 = netInfo(pid)
+			e.RAM, e.Swap = memory(src.lxcpath, name)
+		}
+	}
+	r.ok = true
+	r.entry = e
+	if q.nesting > 0 {
+		r.nested = nestedSource(q, src, name, cfg, running)
+	}
+	return r
+}
+
+func hasAll(has, must []string) bool {
+	for _, m := range must {
+		found := false
+		for _, h := range has {
+			if h == m {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// nestedSource says where the containers nested in name live: below the
+// init's root when it runs, below its rootfs directory when it does not.
+func nestedSource(q *query, src source, name string, cfg *config.Container, running bool) source {
+	parent := name
+	if src.parent != "" {
+		parent = src.parent + "/" + name
+	}
+	ns := source{lxcpath: src.lxcpath, parent: parent, level: src.level + 1}
+	if running && src.root == "" {
+		pid, err := ctl.InitPID(src.lxcpath, name)
+		if err != nil || pid <= 0 {
+			return source{}
+		}
+		ns.root = fmt.Sprintf("/proc/%d/root", pid)
+		ns.activeSrc = fmt.Sprintf("/proc/%d/net/unix", pid)
+		return ns
+	}
+	s := storage.Parse(cfg.RootfsPath)
+	if s.Type != storage.Dir && s.Type != storage.Btrfs {
+		return source{}
+	}
+	ns.root = src.root + s.Path
+	ns.activeSrc = "-" // a stopped container runs nothing
+	return ns
+}
+
+// activeNames lists containers of lxcpath whose command socket is bound in
+// the network namespace whose /proc/net/unix is given ("" = ours).
+func activeNames(unixFile, lxcpath string) []string {
+	switch unixFile {
+	case "":
+		return ctl.ActiveNames(lxcpath)
+	case "-":
+		return nil
+	}
+	f, err := os.Open(unixFile)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	prefix := "@" + lxcpath + "/"
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 8 {
+			continue
+		}
+		p := fields[len(fields)-1]
+		if strings.HasPrefix(p, prefix) && strings.HasSuffix(p, "/command") {
+			n := strings.TrimSuffix(strings.TrimPrefix(p, prefix), "/command")
+			if n != "" && !strings.Contains(n, "/") {
+				seen[n] = true
+			}
+		}
+	}
+	var out []string
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// netInfo reads interface names and addresses in the container's network
+// namespace through a netlink socket opened there (no process is spawned
+// and no thread of ours changes namespace). Like LXC: interfaces include
+// lo; addresses skip lo, IPv6 only of global scope; each list sorted.
+func netInfo(pid int) (ifaces, v4, v6 []string) {
+	ns, err := netns.GetFromPath(fmt.Sprintf("/proc/%d/ns/net", pid))
+	if err != nil {
+		return nil, nil, nil
+	}
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		return nil, nil, nil
+	}
+	defer h.Close()
+	h.SetSocketTimeout(2 * time.Second)
+	links, err := h.LinkList()
+	if err != nil {
+		return nil, nil, nil
+	}
+	names := map[int]string{}
+	for _, l := range links {
+		names[l.Attrs().Index] = l.Attrs().Name
+		ifaces = append(ifaces, l.Attrs().Name)
+	}
+	for _, fam := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
+		addrs, err := h.AddrList(nil, fam)
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			if a.IP == nil || names[a.LinkIndex] == "lo" {
+				continue
+			}
+			if fam == netlink.FAMILY_V4 {
+				v4 = append(v4, a.IP.To4().String())
+			} else if a.Scope == unix.RT_SCOPE_UNIVERSE && !a.IP.IsLinkLocalUnicast() {
+				v6 = append(v6, config.InetNtop(a.IP.To16()))
+			}
+		}
+	}
+	sort.Strings(ifaces)
+	sort.Strings(v4)
+	sort.Strings(v6)
+	return dedup(ifaces), v4, v6
+}
+
+func dedup(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// memory returns RAM and swap use in MiB from the container's memory
+// cgroup: memory.usage_in_bytes and the "swap" line of memory.stat (v1,
+// as LXC reads them), or memory.current and memory.swap.current (v2, where
+// LXC 5.0 shows 0.00).
+func memory(lxcpathDir, name string) (ram, swap float64) {
+	resp, err := ctl.Simple(lxcpathDir, name, ctl.Request{Cmd: ctl.CmdCgroupPaths})
+	if err != nil || resp == nil {
+		return 0, 0
+	}
+	mib := func(s string) float64 {
+		n, _ := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+		return float64(n / 1024 / 1024)
+	}
+	if dir, ok := resp.Paths["memory"]; ok {
+		if b, err := os.ReadFile(filepath.Join(dir, "memory.usage_in_bytes")); err == nil {
+			ram = float64(uint64(mustUint(string(b)))) / 1024 / 1024
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "memory.stat")); err == nil {
+			for _, l := range strings.Split(string(b), "\n") {
+				if f := strings.Fields(l); len(f) == 2 && f[0] == "swap" {
+					swap = mib(f[1])
+				}
+			}
+		}
+		return ram, swap
+	}
+	if dir, ok := resp.Paths["unified"]; ok {
+		if b, err := os.ReadFile(filepath.Join(dir, "memory.current")); err == nil {
+			ram = float64(mustUint(string(b))) / 1024 / 1024
+		}
+		if b, err := os.ReadFile(filepath.Join(dir, "memory.swap.current")); err == nil {
+			swap = mib(string(b))
+		}
+	}
+	return ram, swap
+}
+
+func mustUint(s string) uint64 {
+	n, _ := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+	return n
+}
