@@ -35,7 +35,9 @@ func runReal(t *testing.T, args ...string) out {
 		}
 		code = ee.ExitCode()
 	}
-	return out{o.String(), e.String(), code}
+	// getopt prefixes its messages with argv[0] as called; the shared CLI
+	// layer prints the tool name.
+	return out{o.String(), strings.ReplaceAll(e.String(), realInfo+":", "lxc-info:"), code}
 }
 
 func runOurs(t *testing.T, args ...string) out {
@@ -179,8 +181,11 @@ func TestDifferentialStoppedContainer(t *testing.T) {
 	testutil.Integration(t)
 	testutil.Need(t, realInfo)
 	lxcpath := testutil.LXCPath(t)
-	testutil.WriteFile(t, filepath.Join(lxcpath, "c1", "config"), "lxc.uts.name = c1\nlxc.cap.drop = sys_admin mknod\nlxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\nlxc.net.0.type = veth\n", 0o644)
-	testutil.WriteFile(t, filepath.Join(lxcpath, "bad", "config"), "lxc.uts.name = bad\nlxc.tty.max = lots\n", 0o644)
+	// Unique names: the leftover check of testutil.LXCPath looks for
+	// cgroups by container name host-wide.
+	c1, bad := testutil.UniqueName("inf"), testutil.UniqueName("infbad")
+	testutil.WriteFile(t, filepath.Join(lxcpath, c1, "config"), "lxc.uts.name = c1\nlxc.cap.drop = sys_admin mknod\nlxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\nlxc.net.0.type = veth\n", 0o644)
+	testutil.WriteFile(t, filepath.Join(lxcpath, bad, "config"), "lxc.uts.name = bad\nlxc.tty.max = lots\n", 0o644)
 	for _, args := range [][]string{
 		{"-n", "c1"}, {"c1"}, {"c1", "-s"}, {"c1", "-s", "-H"}, {"c1", "-s", "-s", "-H"}, {"c1", "-p"}, {"c1", "-p", "-H"},
 		{"c1", "-i"}, {"c1", "-S"}, {"c1", "-S", "-H"}, {"c1", "-s", "-p", "-H"}, {"c1", "-sH"},
@@ -188,12 +193,22 @@ func TestDifferentialStoppedContainer(t *testing.T) {
 		{"c1", "-c", "lxc.cap.drop", "-c", "lxc.idmap", "-H"}, {"c1", "-c", "lxc.tty.dir", "-H"},
 		{"c1", "-c", "lxc.bogus", "-c", "lxc.uts.name"}, {"c1", "-s", "-c", "lxc.net"}, {"c1", "--config=lxc.idmap", "--state"},
 		{"nope"}, {"nope", "-s"}, {"bad"}, {"bad", "-c", "lxc.uts.name"},
+		{"--usage"}, {"-h"}, {"-?"}, {"--version"}, {"c1", "--bogus"}, {"c1", "-c"},
 	} {
-		full := append([]string{"-P", lxcpath}, args...)
+		full := []string{"-P", lxcpath}
+		for _, a := range args {
+			switch a {
+			case "c1":
+				a = c1
+			case "bad":
+				a = bad
+			}
+			full = append(full, a)
+		}
 		want, got := runReal(t, full...), runOurs(t, full...)
 		if args[0] == "bad" {
 			// golxc adds a first line naming file:line and key.
-			if got.code != want.code || got.stdout != want.stdout || !strings.HasSuffix(got.stderr, want.stderr) || !strings.Contains(got.stderr, `bad/config:2: key "lxc.tty.max"`) {
+			if got.code != want.code || got.stdout != want.stdout || !strings.HasSuffix(got.stderr, want.stderr) || !strings.Contains(got.stderr, bad+`/config:2: key "lxc.tty.max"`) {
 				t.Errorf("%v:\n ours %+v\n LXC  %+v", args, got, want)
 			}
 			continue
