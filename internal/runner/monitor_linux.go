@@ -321,6 +321,9 @@ func (m *Monitor) startOnce() (err error) {
 	// the thread that forks (golang/go#27505).
 	err = cmd.Start()
 	child.Close()
+	if len(cmd.ExtraFiles) > 2 {
+		cmd.ExtraFiles[2].Close() // the log file, now the child's
+	}
 	if err != nil {
 		return fmt.Errorf("start container init: %w", err)
 	}
@@ -441,7 +444,6 @@ func (m *Monitor) stage2Command(child *os.File) (*exec.Cmd, error) {
 		if lf, err := os.OpenFile(m.spec.LogFile, os.O_WRONLY|os.O_APPEND|unix.O_NOFOLLOW, 0); err == nil {
 			cmd.ExtraFiles = append(cmd.ExtraFiles, lf)
 			cmd.Env = append(cmd.Env, "_GOLXC_LOG_FD=5", fmt.Sprintf("_GOLXC_LOG_LEVEL=%d", m.spec.LogLevel))
-			defer lf.Close()
 		}
 	}
 	if m.spec.PassStdio {

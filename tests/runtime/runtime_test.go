@@ -550,3 +550,83 @@ func runConsole(t *testing.T, p, n, input string) string {
 	b, _ := os.ReadFile(outf.Name())
 	return string(b)
 }
+
+func TestStartOptions(t *testing.T) {
+	p, n := container(t, "lxc.tty.dir = lxc", "lxc.rootfs.options = ro", "lxc.namespace.keep = ipc")
+	pidfile := filepath.Join(t.TempDir(), "pid")
+	start(t, p, n, "-p", pidfile)
+	b, err := os.ReadFile(pidfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mons := testutil.ProcessesMentioning("[lxc monitor] " + p + " " + n)
+	if len(mons) != 1 || strings.TrimSpace(string(b)) != strconv.Itoa(mons[0]) {
+		t.Errorf("pid file %q, monitor %v", b, mons)
+	}
+	pid := initPID(t, p, n)
+	// lxc.tty.dir: ttys under /dev/lxc with /dev/ttyN links.
+	if l, err := os.Readlink(fmt.Sprintf("/proc/%d/root/dev/tty1", pid)); err != nil || l != "lxc/tty1" {
+		t.Errorf("/dev/tty1 -> %q (%v)", l, err)
+	}
+	// lxc.rootfs.options = ro.
+	if mp := mountPoints(readProc(t, pid, "mountinfo")); !strings.HasPrefix(mp["/"], "ext4 ro") && !strings.Contains(mp["/"], " ro") {
+		t.Errorf("rootfs not read-only: %q", mp["/"])
+	}
+	// lxc.namespace.keep = ipc: the host's IPC namespace.
+	mine, _ := os.Readlink("/proc/self/ns/ipc")
+	theirs, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/ipc", pid))
+	if mine != theirs {
+		t.Errorf("ipc namespace not kept")
+	}
+	testutil.MustRun(t, "lxc-stop", "-P", p, "-n", n, "-k")
+	if _, err := os.Stat(pidfile); err == nil {
+		t.Errorf("pid file left after stop")
+	}
+}
+
+// TestForegroundCommand: lxc-start -F -- CMD runs CMD as init; without a
+// terminal its console output is copied to our stdout (LXC loses it).
+func TestForegroundCommand(t *testing.T) {
+	p, n := container(t)
+	r := testutil.Run(t, "lxc-start", "-P", p, "-n", n, "-F", "--", "/bin/sh", "-c", "echo from-init $$")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "from-init 1") {
+		t.Errorf("%s", r)
+	}
+	if st := ctl.State(p, n); st != ctl.Stopped {
+		t.Errorf("state %s", st)
+	}
+}
+
+func TestConsoleZero(t *testing.T) {
+	p, n := container(t, "lxc.init.cmd = /bin/sh -c 'while read l; do echo got-$l; done'")
+	start(t, p, n)
+	pr, pw, _ := os.Pipe()
+	outf, _ := os.CreateTemp(t.TempDir(), "out")
+	proc, err := os.StartProcess(testutil.Bin(t, "lxc-console"), []string{"lxc-console", "-P", p, "-n", n, "-t", "0", "-e", "^b"}, &os.ProcAttr{Files: []*os.File{pr, outf, outf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr.Close()
+	pw.Write([]byte("ping\n"))
+	deadline := time.Now().Add(5 * time.Second)
+	var out string
+	for time.Now().Before(deadline) {
+		b, _ := os.ReadFile(outf.Name())
+		if out = string(b); strings.Contains(out, "got-ping") {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	pw.Write([]byte{2, 'q'})
+	done := make(chan struct{})
+	go func() { proc.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		proc.Kill()
+		t.Errorf("lxc-console -t 0 did not leave on Ctrl+b q")
+	}
+	if !strings.Contains(out, "got-ping") || !strings.Contains(out, "Connected to tty 0") || !strings.Contains(out, "<Ctrl+b q>") {
+		t.Errorf("console output: %q", out)
+	}
+}
