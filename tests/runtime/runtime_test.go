@@ -117,7 +117,7 @@ func TestStartIsolatesAndStops(t *testing.T) {
 		"/proc": "proc rw", "/proc/sys": "proc ro", "/sys": "sysfs ro", "/dev": "tmpfs rw",
 		"/dev/pts": "devpts rw", "/dev/ptmx": "devpts rw", "/dev/console": "devpts rw", "/dev/tty1": "devpts rw",
 	} {
-		if got := mp[target]; !strings.HasPrefix(got, strings.Fields(want)[0]) || !strings.HasPrefix(strings.Fields(got+" x")[1], strings.Fields(want)[1]) {
+		if got := mp[target]; !strings.HasPrefix(got, strings.Fields(want)[0]) || !strings.HasPrefix(strings.Fields(got + " x")[1], strings.Fields(want)[1]) {
 			t.Errorf("mount %s = %q, want %q\n%s", target, got, want, mi)
 		}
 	}
