@@ -617,3 +617,11 @@ func parseTimeOffset(v string) (sec, nsec int64, isSec bool, err error) {
 	}
 	return 0, 0, false, bad
 }
+
+// Resource returns the RLIMIT_* number of the limit's name. LXC accepts any
+// name when loading a config and fails only when the container starts, so
+// the runtime must check ok (an unknown name must not become RLIMIT_CPU).
+func (p Prlimit) Resource() (int, bool) {
+	r, ok := RlimitResources[p.Name]
+	return r, ok
+}
