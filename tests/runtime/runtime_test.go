@@ -630,3 +630,51 @@ func TestConsoleZero(t *testing.T) {
 		t.Errorf("console output: %q", out)
 	}
 }
+
+func TestAutostart(t *testing.T) {
+	testutil.Integration(t)
+	p := testutil.LXCPath(t)
+	a, b, c := testutil.UniqueName("aa"), testutil.UniqueName("ab"), testutil.UniqueName("ac")
+	testutil.BusyboxContainer(t, p, a, "lxc.start.auto = 1", "lxc.start.order = 2")
+	testutil.BusyboxContainer(t, p, b, "lxc.start.auto = 1", "lxc.start.order = 1", "lxc.start.delay = 0")
+	testutil.BusyboxContainer(t, p, c, "lxc.start.auto = 1", "lxc.group = web")
+	if r := testutil.MustRun(t, "lxc-autostart", "-P", p, "-L"); r.Stdout != b+" 0\n"+a+" 0\n" {
+		t.Errorf("-L: %q", r.Stdout)
+	}
+	if r := testutil.MustRun(t, "lxc-autostart", "-P", p, "-L", "-g", "web"); r.Stdout != c+" 0\n" {
+		t.Errorf("-L -g web: %q", r.Stdout)
+	}
+	testutil.MustRun(t, "lxc-autostart", "-P", p, "-a")
+	for _, n := range []string{a, b, c} {
+		if st := ctl.State(p, n); st != ctl.Running {
+			t.Errorf("%s: %s after lxc-autostart -a", n, st)
+		}
+	}
+	if r := testutil.MustRun(t, "lxc-autostart", "-P", p, "-L", "-k", "-a"); r.Stdout != a+"\n"+b+"\n"+c+"\n" {
+		t.Errorf("-L -k -a: %q", r.Stdout)
+	}
+	testutil.MustRun(t, "lxc-autostart", "-P", p, "-k", "-a")
+	for _, n := range []string{a, b, c} {
+		if st := ctl.State(p, n); st != ctl.Stopped {
+			t.Errorf("%s: %s after lxc-autostart -k", n, st)
+		}
+	}
+}
+
+func TestDeviceAdd(t *testing.T) {
+	p, n := container(t)
+	start(t, p, n)
+	pid := initPID(t, p, n)
+	testutil.MustRun(t, "lxc-device", "-P", p, "-n", n, "add", "/dev/loop-control")
+	st, err := os.Stat(fmt.Sprintf("/proc/%d/root/dev/loop-control", pid))
+	if err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("device not created: %v", err)
+	}
+	testutil.MustRun(t, "lxc-device", "-P", p, "-n", n, "del", "/dev/loop-control")
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d/root/dev/loop-control", pid)); err == nil {
+		t.Errorf("device not removed")
+	}
+	if r := testutil.Run(t, "lxc-device", "-P", p, "-n", n, "frob", "/dev/null"); r.Code != 1 || !strings.Contains(r.Stderr, "Please use add or del") {
+		t.Errorf("bad action: %s", r)
+	}
+}

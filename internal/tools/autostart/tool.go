@@ -24,9 +24,6 @@ Options:
   -t, --timeout=T   wait T seconds before hard-stopping
 `,
 
-	Run: run,
-}
-
-func run(x *cli.Ctx) error {
-	return x.Errorf("lxc-autostart is not implemented yet")
+	Flags: flags,
+	Run:   run,
 }

@@ -35,9 +35,6 @@ Options :
 	WithName:    true,
 	NameFromArg: true,
 	RCFile:      true,
+	Flags:       flags,
 	Run:         run,
-}
-
-func run(x *cli.Ctx) error {
-	return x.Errorf("lxc-checkpoint is not implemented yet")
 }

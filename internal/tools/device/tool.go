@@ -20,9 +20,6 @@ Options :
 	WithName:    true,
 	NameFromArg: true,
 	RCFile:      true,
+	Flags:       flags,
 	Run:         run,
-}
-
-func run(x *cli.Ctx) error {
-	return x.Errorf("lxc-device is not implemented yet")
 }

@@ -1,6 +1,7 @@
 package stoptool
 
 import (
+	"errors"
 	"strconv"
 	"time"
 
@@ -24,6 +25,8 @@ func flags(f *pflag.FlagSet) {
 	f.BoolVar(&opts.nolock, "nolock", false, "Avoid using API locks")
 }
 
+// run: exit 0 when stopped (or rebooted), 2 when the container was not
+// running (LXC's documented code, which vagrant-lxc relies on), 1 otherwise.
 func run(x *cli.Ctx) error {
 	timeout := 60
 	if opts.kill {
@@ -54,85 +57,26 @@ func run(x *cli.Ctx) error {
 	if !ctl.IsRunning(x.LXCPath, x.Name) {
 		return x.Failf(2, "%s is not running", x.Name)
 	}
-	if opts.kill {
-		return hardStop(x)
+	wait := time.Duration(timeout) * time.Second
+	if timeout < 0 {
+		wait = -1
 	}
-	if opts.reboot {
-		return reboot(x, timeout)
+	var err error
+	switch {
+	case opts.kill:
+		err = ctl.Kill(x.LXCPath, x.Name)
+	case opts.reboot:
+		err = ctl.Reboot(x.LXCPath, x.Name, wait)
+	default:
+		err = ctl.Shutdown(x.LXCPath, x.Name, wait, opts.nokill)
 	}
-	if _, err := ctl.Simple(x.LXCPath, x.Name, ctl.Request{Cmd: ctl.CmdShutdown}); err != nil {
-		if err == ctl.ErrNotRunning {
-			return x.Failf(2, "%s is not running", x.Name)
-		}
-		return x.Errorf("Failed to request shutdown of %s: %v", x.Name, err)
-	}
-	if timeout == 0 {
+	switch {
+	case err == nil:
 		return nil
-	}
-	if waitStopped(x, timeout) {
-		return nil
-	}
-	if opts.nokill {
+	case errors.Is(err, ctl.ErrNotRunning):
+		return x.Failf(2, "%s is not running", x.Name)
+	case errors.Is(err, ctl.ErrTimeout):
 		return x.Errorf("%s did not stop within %d seconds", x.Name, timeout)
 	}
-	x.Log.Infof("clean shutdown of %s timed out after %d seconds, killing it", x.Name, timeout)
-	return hardStop(x)
-}
-
-func hardStop(x *cli.Ctx) error {
-	if _, err := ctl.Simple(x.LXCPath, x.Name, ctl.Request{Cmd: ctl.CmdStop}); err != nil && err != ctl.ErrNotRunning {
-		return x.Errorf("Failed to stop %s: %v", x.Name, err)
-	}
-	if !waitStopped(x, -1) {
-		return x.Errorf("Failed to stop %s", x.Name)
-	}
-	return nil
-}
-
-// waitStopped waits for the monitor to go away (timeout seconds, -1 forever).
-func waitStopped(x *cli.Ctx, timeout int) bool {
-	c, err := ctl.Dial(x.LXCPath, x.Name)
-	if err != nil {
-		return true
-	}
-	defer c.Close()
-	req := ctl.Request{Cmd: ctl.CmdWaitState, States: []string{ctl.Stopped}}
-	if timeout > 0 {
-		req.Timeout = float64(timeout)
-	}
-	if _, _, err := c.Call(req); err != nil && err.Error() == "timeout" {
-		return false
-	}
-	// STOPPED is announced just before the monitor exits: wait for the
-	// socket to disappear so the next start finds a clean slate.
-	deadline := time.Now().Add(10 * time.Second)
-	for ctl.IsRunning(x.LXCPath, x.Name) && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	return true
-}
-
-func reboot(x *cli.Ctx, timeout int) error {
-	before, _ := ctl.InitPID(x.LXCPath, x.Name)
-	if _, err := ctl.Simple(x.LXCPath, x.Name, ctl.Request{Cmd: ctl.CmdReboot}); err != nil {
-		return x.Errorf("Failed to reboot %s: %v", x.Name, err)
-	}
-	if timeout == 0 {
-		return nil
-	}
-	var deadline time.Time
-	if timeout > 0 {
-		deadline = time.Now().Add(time.Duration(timeout) * time.Second)
-	}
-	for deadline.IsZero() || time.Now().Before(deadline) {
-		pid, err := ctl.InitPID(x.LXCPath, x.Name)
-		if err == ctl.ErrNotRunning {
-			return x.Errorf("%s stopped instead of rebooting", x.Name)
-		}
-		if err == nil && pid != before && ctl.State(x.LXCPath, x.Name) == ctl.Running {
-			return nil
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return x.Errorf("%s did not reboot within %d seconds", x.Name, timeout)
+	return x.Errorf("%v", err)
 }

@@ -27,9 +27,6 @@ Options :
 `,
 	MultiPath:    true,
 	NameOptional: true,
+	Flags:        flags,
 	Run:          run,
-}
-
-func run(x *cli.Ctx) error {
-	return x.Errorf("lxc-top is not implemented yet")
 }

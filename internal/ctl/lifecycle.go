@@ -1,0 +1,100 @@
+package ctl
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrTimeout means the container did not reach the state in time.
+var ErrTimeout = errors.New("timeout")
+
+// WaitStopped waits up to timeout (<0: forever) for the container to stop
+// and for its monitor to go away. It returns ErrTimeout if it did not.
+func WaitStopped(lxcpathDir, name string, timeout time.Duration) error {
+	c, err := Dial(lxcpathDir, name)
+	if err != nil {
+		return nil
+	}
+	req := Request{Cmd: CmdWaitState, States: []string{Stopped}}
+	if timeout > 0 {
+		req.Timeout = timeout.Seconds()
+	}
+	_, _, err = c.Call(req)
+	c.Close()
+	if err != nil && err.Error() == "timeout" {
+		return ErrTimeout
+	}
+	// STOPPED is announced just before the monitor exits: wait for its
+	// socket to go, so a following start or destroy finds a clean slate.
+	deadline := time.Now().Add(10 * time.Second)
+	for IsRunning(lxcpathDir, name) {
+		if time.Now().After(deadline) {
+			return ErrTimeout
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return nil
+}
+
+// Kill stops the container at once with lxc.signal.stop (SIGKILL by
+// default) and waits until it is gone.
+func Kill(lxcpathDir, name string) error {
+	if _, err := Simple(lxcpathDir, name, Request{Cmd: CmdStop}); err != nil {
+		if errors.Is(err, ErrNotRunning) {
+			return nil
+		}
+		return fmt.Errorf("stop %s: %w", name, err)
+	}
+	return WaitStopped(lxcpathDir, name, -1)
+}
+
+// Shutdown asks init to halt (lxc.signal.halt) and waits up to timeout
+// (0: do not wait; <0: forever). Unless noKill, a container still running
+// after the timeout is killed. It returns ErrTimeout when the container
+// did not stop and was not killed.
+func Shutdown(lxcpathDir, name string, timeout time.Duration, noKill bool) error {
+	if _, err := Simple(lxcpathDir, name, Request{Cmd: CmdShutdown}); err != nil {
+		if errors.Is(err, ErrNotRunning) {
+			return err
+		}
+		return fmt.Errorf("request shutdown of %s: %w", name, err)
+	}
+	if timeout == 0 {
+		return nil
+	}
+	if err := WaitStopped(lxcpathDir, name, timeout); err == nil {
+		return nil
+	}
+	if noKill {
+		return ErrTimeout
+	}
+	return Kill(lxcpathDir, name)
+}
+
+// Reboot sends lxc.signal.reboot and waits up to timeout (0: do not wait)
+// until the container runs again with a new init.
+func Reboot(lxcpathDir, name string, timeout time.Duration) error {
+	before, _ := InitPID(lxcpathDir, name)
+	if _, err := Simple(lxcpathDir, name, Request{Cmd: CmdReboot}); err != nil {
+		return fmt.Errorf("reboot %s: %w", name, err)
+	}
+	if timeout == 0 {
+		return nil
+	}
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	for deadline.IsZero() || time.Now().Before(deadline) {
+		pid, err := InitPID(lxcpathDir, name)
+		if errors.Is(err, ErrNotRunning) {
+			return fmt.Errorf("%s stopped instead of rebooting", name)
+		}
+		if err == nil && pid != before && State(lxcpathDir, name) == Running {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return ErrTimeout
+}
