@@ -487,9 +487,10 @@ func (c *Container) Expanded() []byte {
 	var b strings.Builder
 	for _, it := range c.Items {
 		v := it.Value
-		// The parser strips one pair of matching quotes: protect values
-		// that start and end with the same quote character.
-		if len(v) > 1 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {
+		// The parser trims blanks and strips one pair of matching quotes:
+		// protect values that start and end with the same quote character
+		// or with blanks (which only survive inside quotes).
+		if len(v) > 1 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] || strings.Trim(v, " \t") != v {
 			v = `"` + v + `"`
 		}
 		if v == "" {
