@@ -86,6 +86,7 @@ type AttachInfo struct {
 	CgroupPaths map[string]string `json:"cgroup_paths"`
 	CapDrop     []string          `json:"cap_drop"`
 	CapKeep     []string          `json:"cap_keep"`
+	CapKeepSet  bool              `json:"cap_keep_set"` // lxc.cap.keep given (empty = drop all)
 	Environment []string          `json:"environment"`
 	NoNewPrivs  bool              `json:"no_new_privs"`
 	Arch        string            `json:"arch"`

@@ -20,15 +20,27 @@ const fSealExec = 0x0020
 // mfdExec asks for an executable memfd on kernels with vm.memfd_noexec.
 const mfdExec = 0x0010
 
-// Sealed returns a sealed, executable memfd holding a copy of the running
-// binary. The caller passes it to the child (e.g. in exec.Cmd.ExtraFiles)
-// and executes it through /proc/self/fd/N.
+// Sealed returns a read-only handle on the running binary that nothing can
+// write through: a detached read-only overlayfs view when the kernel
+// allows it (cheap), else a sealed, executable memfd copy. The caller
+// passes it to the child (e.g. in exec.Cmd.ExtraFiles) and executes it
+// through /proc/self/fd/N.
 func Sealed() (*os.File, error) {
 	if IsSealed() {
 		// Already running from a sealed copy (a stage starting another):
 		// re-open our own image read-only.
 		return os.Open("/proc/self/exe")
 	}
+	if os.Getenv("GOLXC_EXESEAL") != "memfd" {
+		if f, err := overlayClone(); err == nil {
+			return f, nil
+		}
+	}
+	return memfdCopy()
+}
+
+// memfdCopy copies the running binary into a sealed memfd.
+func memfdCopy() (*os.File, error) {
 	src, err := os.Open("/proc/self/exe")
 	if err != nil {
 		return nil, fmt.Errorf("open own binary: %w", err)
@@ -75,13 +87,18 @@ func Sealed() (*os.File, error) {
 	return mem, nil
 }
 
-// IsSealed reports whether the running binary is a sealed memfd.
+// IsSealed reports whether the running binary is a sealed memfd or a
+// read-only mount's file.
 func IsSealed() bool {
 	f, err := os.Open("/proc/self/exe")
 	if err != nil {
 		return false
 	}
 	defer f.Close()
+	var sfs unix.Statfs_t
+	if unix.Fstatfs(int(f.Fd()), &sfs) == nil && sfs.Type == unix.OVERLAYFS_SUPER_MAGIC && sfs.Flags&unix.ST_RDONLY != 0 {
+		return true
+	}
 	seals, err := unix.FcntlInt(f.Fd(), unix.F_GET_SEALS, 0)
 	if err != nil {
 		return false

@@ -71,6 +71,7 @@ func (s *stage2) run() error {
 	}
 	s.spec, s.cfg = s.setup.Spec, s.setup.Spec.Config
 	s.log.SetName(s.spec.Name)
+	s.log.Tracef("stage-2 received its setup")
 	c := s.cfg
 	s.env = &hooks.Env{
 		Name: s.spec.Name, ConfigFile: s.spec.ConfigFile, RootfsMount: rootfsMountPoint(c),
@@ -144,6 +145,7 @@ func (s *stage2) run() error {
 	if err := root.PivotRoot(); err != nil {
 		return err
 	}
+	s.log.Tracef("pivoted into the container's root")
 	root.Close()
 	if console != nil && !s.spec.PassStdio {
 		if err := useConsole(console.Peer); err != nil {
@@ -384,7 +386,7 @@ func resolveSharePID(target, lxcpathDir string) (int, error) {
 }
 
 func capKept(c *config.Container, name string) bool {
-	if len(c.CapKeep) > 0 {
+	if c.CapKeepSet || len(c.CapKeep) > 0 {
 		for _, k := range c.CapKeep {
 			if k == name {
 				return true
@@ -463,7 +465,10 @@ func (s *stage2) writeProcKeys() error {
 
 func (s *stage2) setRlimits() error {
 	for _, p := range s.cfg.Prlimits {
-		res := config.RlimitResources[p.Name]
+		res, ok := p.Resource()
+		if !ok {
+			return fmt.Errorf("lxc.prlimit.%s: unknown resource limit", p.Name)
+		}
 		lim := unix.Rlimit{Cur: p.Soft, Max: p.Hard}
 		if err := unix.Setrlimit(res, &lim); err != nil {
 			return fmt.Errorf("lxc.prlimit.%s = %s: %w", p.Name, p.Raw, err)

@@ -298,9 +298,11 @@ func (m *Monitor) startOnce() (err error) {
 			return err
 		}
 	}
+	m.log.Tracef("sealed copy of our binary ready")
 	if err := m.createCgroups(); err != nil {
 		return err
 	}
+	m.log.Tracef("cgroups created")
 	if err := hooks.Run(c.Hooks["pre-start"], "pre-start", m.hookEnv, nil, nil); err != nil {
 		return err
 	}
@@ -334,6 +336,7 @@ func (m *Monitor) startOnce() (err error) {
 		m.pidfd = pfd
 	}
 	m.hookEnv.PID = cmd.Process.Pid
+	m.log.Tracef("stage-2 started as pid %d", cmd.Process.Pid)
 	m.proc = cmd.Process
 	// From here on any failure must kill the child (teardown does).
 	if err := m.cg.AddProc(cmd.Process.Pid); err != nil {
@@ -358,6 +361,7 @@ func (m *Monitor) startOnce() (err error) {
 			setup.HostCgroups = append(setup.HostCgroups, h.Controllers)
 		}
 	}
+	m.log.Tracef("cgroups joined, network configured")
 	if err := ctl.Send(parent, setup, nil); err != nil {
 		return fmt.Errorf("send setup to container init: %w", err)
 	}
@@ -374,6 +378,7 @@ func (m *Monitor) startOnce() (err error) {
 		closeAll(files)
 		return fmt.Errorf("unexpected message %q from container init", ready.Kind)
 	}
+	m.log.Tracef("stage-2 ready")
 	if err := m.takeTerminals(&ready, files); err != nil {
 		return err
 	}
@@ -383,6 +388,7 @@ func (m *Monitor) startOnce() (err error) {
 	if err := hooks.Run(c.Hooks["start-host"], "start-host", m.hookEnv, nil, nil); err != nil {
 		return err
 	}
+	m.log.Tracef("devices and start-host hooks done")
 	if err := ctl.Send(parent, syncMsg{Kind: msgGo}, nil); err != nil {
 		return fmt.Errorf("release container init: %w", err)
 	}

@@ -28,9 +28,15 @@ func lastCap() int {
 // CapsToDrop returns the capability numbers lxc.cap.drop / lxc.cap.keep
 // remove, limited to what the kernel knows (LXC ignores unknown ones).
 func CapsToDrop(drop, keep []string) []int {
+	return CapsToDropSet(drop, keep, len(keep) > 0)
+}
+
+// CapsToDropSet is CapsToDrop where keepSet says lxc.cap.keep was given:
+// "lxc.cap.keep = none" leaves keep empty and drops every capability.
+func CapsToDropSet(drop, keep []string, keepSet bool) []int {
 	last := lastCap()
 	var out []int
-	if len(keep) > 0 {
+	if keepSet || len(keep) > 0 {
 		kept := map[int]bool{}
 		for _, k := range keep {
 			if n := config.CapNumber(k); n >= 0 {
@@ -89,7 +95,7 @@ func DropCaps(caps []int) error {
 // (when switchUser) lxc.init.uid/gid/groups on the calling thread.
 func (s *stage2) dropPrivileges(switchUser bool) error {
 	c := s.cfg
-	if err := DropCaps(CapsToDrop(c.CapDrop, c.CapKeep)); err != nil {
+	if err := DropCaps(CapsToDropSet(c.CapDrop, c.CapKeep, c.CapKeepSet)); err != nil {
 		return err
 	}
 	if c.SeccompProfile != "" {

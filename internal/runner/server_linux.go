@@ -343,7 +343,7 @@ func (m *Monitor) serveConsole(fd int, req *ctl.Request) bool {
 func (m *Monitor) attachInfo(pid int) *ctl.AttachInfo {
 	c := m.cfg
 	ai := &ctl.AttachInfo{
-		InitPID: pid, CapDrop: c.CapDrop, CapKeep: c.CapKeep, Environment: c.Environment,
+		InitPID: pid, CapDrop: c.CapDrop, CapKeep: c.CapKeep, CapKeepSet: c.CapKeepSet, Environment: c.Environment,
 		NoNewPrivs: c.NoNewPrivs, Arch: c.Arch, Seccomp: c.SeccompProfile, Unpriv: len(c.IDMaps) > 0,
 	}
 	if m.cg != nil {
