@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 
 	"github.com/golxc/golxc/internal/config"
@@ -17,6 +18,7 @@ import (
 	"github.com/golxc/golxc/internal/log"
 	"github.com/golxc/golxc/internal/lxcpath"
 	"github.com/golxc/golxc/internal/rootfs"
+	"github.com/golxc/golxc/internal/seccomp"
 	"github.com/golxc/golxc/internal/stage"
 	"github.com/golxc/golxc/internal/terminal"
 )
@@ -30,13 +32,14 @@ func init() {
 // that finally calls execve, so per-thread state (namespaces joined,
 // capability bounding set, no_new_privs) is what init inherits.
 type stage2 struct {
-	sock  int
-	spec  *Spec
-	cfg   *config.Container
-	log   *log.Logger
-	setup syncMsg
-	root  *rootfs.Root
-	env   *hooks.Env
+	seccomp []bpf.RawInstruction // compiled lxc.seccomp.profile, loaded last
+	sock    int
+	spec    *Spec
+	cfg     *config.Container
+	log     *log.Logger
+	setup   syncMsg
+	root    *rootfs.Root
+	env     *hooks.Env
 }
 
 func stage2Main(fd int) {
@@ -110,6 +113,16 @@ func (s *stage2) run() error {
 	s.root = root
 	root.Warn = s.log.Warnf
 	root.Debug = s.log.Debugf
+	// The profile is a host file: compile it before we pivot away.
+	if c.SeccompProfile != "" {
+		p, err := seccomp.ParseFile(c.SeccompProfile)
+		if err != nil {
+			return err
+		}
+		if s.seccomp, err = seccomp.Compile(p); err != nil {
+			return fmt.Errorf("lxc.seccomp.profile %s: %w", c.SeccompProfile, err)
+		}
+	}
 	devpts, ttys, console, err := s.buildRootfs()
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/seccomp"
 )
 
 // lastCap is the highest capability the running kernel knows.
@@ -98,13 +99,15 @@ func (s *stage2) dropPrivileges(switchUser bool) error {
 	if err := DropCaps(CapsToDropSet(c.CapDrop, c.CapKeep, c.CapKeepSet)); err != nil {
 		return err
 	}
-	if c.SeccompProfile != "" {
-		s.log.Warnf("lxc.seccomp.profile %s is not enforced by this version of golxc", c.SeccompProfile)
-	}
 	if c.NoNewPrivs {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return fmt.Errorf("set no_new_privs: %w", err)
 		}
+	}
+	// Loaded on this (the exec) thread while we still hold CAP_SYS_ADMIN,
+	// after no_new_privs as LXC orders it; init inherits it across execve.
+	if err := seccomp.Load(s.seccomp); err != nil {
+		return fmt.Errorf("lxc.seccomp.profile %s: %w", c.SeccompProfile, err)
 	}
 	if !switchUser {
 		return nil

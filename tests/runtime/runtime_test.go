@@ -678,3 +678,16 @@ func TestDeviceAdd(t *testing.T) {
 		t.Errorf("bad action: %s", r)
 	}
 }
+
+// TestSeccompProfile: LXC's common.seccomp (a denylist with
+// reject_force_umount) is enforced in the container.
+func TestSeccompProfile(t *testing.T) {
+	testutil.Integration(t)
+	prof := filepath.Join(t.TempDir(), "common.seccomp")
+	testutil.WriteFile(t, prof, "2\ndenylist\nreject_force_umount\n[all]\nkexec_load errno 1\nsethostname errno 38\n", 0o644)
+	p, n := container(t, "lxc.seccomp.profile = "+prof)
+	r := execute(t, p, n, "/bin/sh", "-c", "hostname foo; echo rc=$?; umount -f /proc; echo rc=$?")
+	if !strings.Contains(r.Stderr, "Function not implemented") || !strings.Contains(r.Stderr, "ermission denied") {
+		t.Errorf("filter not enforced: %s", r)
+	}
+}
