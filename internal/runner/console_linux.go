@@ -198,7 +198,9 @@ func (m *Monitor) takeTerminals(ready *syncMsg, files []*os.File) error {
 			}
 			r.feed(os.Stdin)
 		}
+		m.mu.Lock()
 		m.console = r
+		m.mu.Unlock()
 		i = 2
 	}
 	for n := range ready.TTYs {
@@ -209,9 +211,12 @@ func (m *Monitor) takeTerminals(ready *syncMsg, files []*os.File) error {
 }
 
 func (m *Monitor) closeTerminals() {
-	if m.console != nil {
-		m.console.close()
-		m.console = nil
+	m.mu.Lock()
+	r := m.console
+	m.console = nil
+	m.mu.Unlock()
+	if r != nil {
+		r.close()
 	}
 	m.mu.Lock()
 	for _, t := range m.ttys {

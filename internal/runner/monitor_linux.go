@@ -346,10 +346,13 @@ func (m *Monitor) startOnce() (err error) {
 		return err
 	}
 	if !network.SharesHostNetwork(c) && c.NamespaceShare["net"] == "" {
-		m.net, err = network.Setup(&network.Context{Name: m.spec.Name, LXCPath: m.spec.LXCPath, Config: c, InitPID: cmd.Process.Pid, Log: m.log, HookEnv: m.hookEnv})
+		nd, err := network.Setup(&network.Context{Name: m.spec.Name, LXCPath: m.spec.LXCPath, Config: c, InitPID: cmd.Process.Pid, Log: m.log, HookEnv: m.hookEnv})
 		if err != nil {
 			return err
 		}
+		m.mu.Lock()
+		m.net = nd
+		m.mu.Unlock()
 	} else if network.SharesHostNetwork(c) {
 		m.log.Warnf("lxc.net type none: the container shares the host's network namespace")
 	}
@@ -501,10 +504,13 @@ func (m *Monitor) createCgroups() error {
 	}
 	// m.host still holds the bases read before the monitor moved into its
 	// own leaf, so payload and monitor cgroups are siblings, as in LXC.
-	m.cg, err = m.host.Create(payloadDir, "lxc.payload."+m.spec.Name)
+	cg, err := m.host.Create(payloadDir, "lxc.payload."+m.spec.Name)
 	if err != nil {
 		return fmt.Errorf("create container cgroup: %w", err)
 	}
+	m.mu.Lock()
+	m.cg = cg
+	m.mu.Unlock()
 	m.log.Debugf("container cgroup %s", m.cg.Leaf)
 	return nil
 }
@@ -625,9 +631,12 @@ func (m *Monitor) teardown(target string) {
 	}
 	m.mu.Unlock()
 	m.closeTerminals()
-	if m.net != nil {
-		m.net.Teardown()
-		m.net = nil
+	m.mu.Lock()
+	nd := m.net
+	m.net = nil
+	m.mu.Unlock()
+	if nd != nil {
+		nd.Teardown()
 	}
 	if m.hookEnv != nil {
 		m.hookEnv.Target = target
@@ -636,11 +645,14 @@ func (m *Monitor) teardown(target string) {
 			m.log.Errorf("%v", err)
 		}
 	}
-	if m.cg != nil {
-		if err := m.cg.Remove(); err != nil {
+	m.mu.Lock()
+	cg := m.cg
+	m.cg = nil
+	m.mu.Unlock()
+	if cg != nil {
+		if err := cg.Remove(); err != nil {
 			m.log.Errorf("%v", err)
 		}
-		m.cg = nil
 	}
 	if m.hookEnv != nil {
 		if err := hooks.Run(m.cfg.Hooks["post-stop"], "post-stop", m.hookEnv, nil, nil); err != nil {
@@ -730,4 +742,13 @@ func notifyMonitors(lxcpathDir, name, state string, exitCode int) {
 			os.Remove(p)
 		}
 	}
+}
+
+// resources returns the container's cgroup, network devices and console
+// relay for the control-socket handlers, which run concurrently with the
+// main goroutine that creates and tears them down.
+func (m *Monitor) resources() (*cgroup.Cgroup, *network.Devices, *consoleRelay) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.cg, m.net, m.console
 }

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/golxc/golxc/internal/cgroup"
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/ctl"
 )
@@ -79,10 +80,11 @@ func (m *Monitor) fail(fd int, format string, args ...any) {
 
 // dispatch answers one request; it returns false to close the connection.
 func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
+	cg, nd, console := m.resources()
 	switch req.Cmd {
 	case ctl.CmdState:
 		st := m.getState()
-		if st == ctl.Running && m.cg != nil && m.cg.FreezerState() == "FROZEN" {
+		if st == ctl.Running && cg != nil && cg.FreezerState() == "FROZEN" {
 			st = ctl.Frozen
 		}
 		m.reply(fd, ctl.Response{State: st})
@@ -110,7 +112,7 @@ func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
 		}
 		resp := ctl.Response{PID: pid}
 		if req.Cmd == ctl.CmdAttachInfo {
-			resp.Attach = m.attachInfo(pid)
+			resp.Attach = m.attachInfo(pid, cg)
 		}
 		m.reply(fd, resp, os.NewFile(uintptr(dup), "pidfd"))
 	case ctl.CmdStop:
@@ -121,8 +123,8 @@ func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
 		if sig == 0 {
 			sig = m.cfg.StopSignal()
 		}
-		if sig == int(syscall.SIGKILL) && m.cg != nil {
-			m.cg.Kill()
+		if sig == int(syscall.SIGKILL) && cg != nil {
+			cg.Kill()
 		} else if err := m.signalInit(syscall.Signal(sig)); err != nil {
 			m.fail(fd, "%v", err)
 			return true
@@ -151,19 +153,19 @@ func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
 		}
 		m.reply(fd, ctl.Response{})
 	case ctl.CmdFreeze, ctl.CmdUnfreeze:
-		if m.cg == nil || m.getState() != ctl.Running {
+		if cg == nil || m.getState() != ctl.Running {
 			m.fail(fd, "container is not running")
 			return true
 		}
 		var err error
 		if req.Cmd == ctl.CmdFreeze {
 			m.notifyState(ctl.Freezing)
-			err = m.cg.Freeze(10 * time.Second)
+			err = cg.Freeze(10 * time.Second)
 			if err == nil {
 				m.notifyState(ctl.Frozen)
 			}
 		} else {
-			err = m.cg.Thaw(10 * time.Second)
+			err = cg.Thaw(10 * time.Second)
 			if err == nil {
 				m.notifyState(ctl.Thawed)
 				m.notifyState(ctl.Running)
@@ -175,33 +177,33 @@ func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
 		}
 		m.reply(fd, ctl.Response{})
 	case ctl.CmdCgroupGet:
-		if m.cg == nil {
+		if cg == nil {
 			m.fail(fd, "container is not running")
 			return true
 		}
-		v, err := m.cg.Get(req.Key)
+		v, err := cg.Get(req.Key)
 		if err != nil {
 			m.fail(fd, "%v", err)
 			return true
 		}
 		m.reply(fd, ctl.Response{Value: v})
 	case ctl.CmdCgroupSet:
-		if m.cg == nil {
+		if cg == nil {
 			m.fail(fd, "container is not running")
 			return true
 		}
-		v2 := m.cg.Host.Unified() != nil && (strings.HasPrefix(req.Key, "cgroup.") || m.cg.Path(strings.SplitN(req.Key, ".", 2)[0]) == "")
-		if err := m.cg.Set(req.Key, req.Value, v2); err != nil {
+		v2 := cg.Host.Unified() != nil && (strings.HasPrefix(req.Key, "cgroup.") || cg.Path(strings.SplitN(req.Key, ".", 2)[0]) == "")
+		if err := cg.Set(req.Key, req.Value, v2); err != nil {
 			m.fail(fd, "%v", err)
 			return true
 		}
 		m.reply(fd, ctl.Response{})
 	case ctl.CmdCgroupPaths:
-		if m.cg == nil {
+		if cg == nil {
 			m.fail(fd, "container is not running")
 			return true
 		}
-		m.reply(fd, ctl.Response{Paths: m.cg.PathMap()})
+		m.reply(fd, ctl.Response{Paths: cg.PathMap()})
 	case ctl.CmdConfigItem:
 		v, err := m.cfg.GetItem(req.Key)
 		if err != nil {
@@ -210,7 +212,7 @@ func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
 		}
 		m.reply(fd, ctl.Response{Value: v})
 	case ctl.CmdNetInfo:
-		m.reply(fd, ctl.Response{Net: m.net.Info()})
+		m.reply(fd, ctl.Response{Net: nd.Info()})
 	case ctl.CmdDevptsFD:
 		m.mu.Lock()
 		var dup int = -1
@@ -225,7 +227,7 @@ func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
 		}
 		m.reply(fd, ctl.Response{}, os.NewFile(uintptr(dup), "devpts"))
 	case ctl.CmdConsole:
-		return m.serveConsole(fd, req)
+		return m.serveConsole(fd, req, console)
 	case ctl.CmdWaitState:
 		return m.waitState(fd, req)
 	default:
@@ -289,13 +291,13 @@ func (m *Monitor) waitState(fd int, req *ctl.Request) bool {
 // serveConsole lends a tty master (ttys 1..N) or attaches a relay stream
 // to the console (tty 0). The tty stays busy until the client closes its
 // control connection, which this goroutine waits for.
-func (m *Monitor) serveConsole(fd int, req *ctl.Request) bool {
+func (m *Monitor) serveConsole(fd int, req *ctl.Request, console *consoleRelay) bool {
 	if m.getState() != ctl.Running {
 		m.fail(fd, "container is not running")
 		return false
 	}
 	if req.TTY == 0 {
-		if m.console == nil {
+		if console == nil {
 			m.fail(fd, "the container has no console (lxc.console.path = none)")
 			return false
 		}
@@ -307,14 +309,14 @@ func (m *Monitor) serveConsole(fd int, req *ctl.Request) bool {
 		ours := os.NewFile(uintptr(pair[0]), "console-client")
 		theirs := os.NewFile(uintptr(pair[1]), "console")
 		// A duplicate of the master lets the client set the window size.
-		dup, err := unix.FcntlInt(m.console.master.Fd(), unix.F_DUPFD_CLOEXEC, 3)
+		dup, err := unix.FcntlInt(console.master.Fd(), unix.F_DUPFD_CLOEXEC, 3)
 		if err != nil {
 			ours.Close()
 			theirs.Close()
 			m.fail(fd, "dup console: %v", err)
 			return false
 		}
-		m.console.attach(ours)
+		console.attach(ours)
 		m.reply(fd, ctl.Response{TTY: 0}, theirs, os.NewFile(uintptr(dup), "console-master"))
 		return true
 	}
@@ -340,14 +342,14 @@ func (m *Monitor) serveConsole(fd int, req *ctl.Request) bool {
 }
 
 // attachInfo collects what lxc-attach needs.
-func (m *Monitor) attachInfo(pid int) *ctl.AttachInfo {
+func (m *Monitor) attachInfo(pid int, cg *cgroup.Cgroup) *ctl.AttachInfo {
 	c := m.cfg
 	ai := &ctl.AttachInfo{
 		InitPID: pid, CapDrop: c.CapDrop, CapKeep: c.CapKeep, CapKeepSet: c.CapKeepSet, Environment: c.Environment,
 		NoNewPrivs: c.NoNewPrivs, Arch: c.Arch, Seccomp: c.SeccompProfile, Unpriv: len(c.IDMaps) > 0,
 	}
-	if m.cg != nil {
-		ai.CgroupPaths = m.cg.PathMap()
+	if cg != nil {
+		ai.CgroupPaths = cg.PathMap()
 	}
 	for _, im := range c.IDMaps {
 		ai.IDMaps = append(ai.IDMaps, im.String())
