@@ -399,3 +399,15 @@ func TestScripts(t *testing.T) {
 		t.Errorf("hook saw:\n%s\nwant:\n%s", log, want)
 	}
 }
+
+// A bridge that does not exist (lxcbr0 without lxc-net) is named in one
+// line that says what to do, and nothing is made.
+func TestMissingBridge(t *testing.T) {
+	netTest(t)
+	p := testutil.LXCPath(t)
+	c := newCtr(t, p, "lxc.net.0.type = veth", "lxc.net.0.link = gxtnobr0", "lxc.net.0.flags = up")
+	stderr := strings.TrimSpace(c.startFails())
+	if strings.Contains(stderr, "\n") || !strings.Contains(stderr, "bridge gxtnobr0 does not exist") || !strings.Contains(stderr, "lxc-net") {
+		t.Errorf("stderr %q", stderr)
+	}
+}
