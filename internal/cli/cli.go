@@ -281,11 +281,58 @@ func Run(t *Tool, args []string, stdout, stderr io.Writer) int {
 		return finish(x, t.Run(x))
 	}
 	cmd := Command(t, x)
-	cmd.SetArgs(args)
+	cmd.SetArgs(glueOptional(cmd.Flags(), args, t.NoInterspersed))
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
 	err := cmd.Execute()
 	return finish(x, err)
+}
+
+// glueOptional gives a short option with an optional argument getopt's
+// meaning: "-eCAP" is -e with the value CAP (pflag would read -e -C -A -P).
+// It rewrites such an argument to "-e=CAP", skipping the values of options
+// that take one and stopping at "--".
+func glueOptional(fs *pflag.FlagSet, args []string, noInterspersed bool) []string {
+	out := append([]string(nil), args...)
+	takesValue := func(f *pflag.Flag) bool {
+		return f != nil && f.NoOptDefVal == "" && f.Value.Type() != "bool"
+	}
+	for i := 0; i < len(out); i++ {
+		a := out[i]
+		switch {
+		case a == "--":
+			return out
+		case strings.HasPrefix(a, "--"):
+			name, _, glued := strings.Cut(a[2:], "=")
+			if !glued && takesValue(fs.Lookup(name)) {
+				i++
+			}
+		case len(a) > 1 && a[0] == '-':
+			for j := 1; j < len(a); j++ {
+				f := fs.ShorthandLookup(a[j : j+1])
+				if f == nil || a[j:j+1] == "=" {
+					break
+				}
+				if takesValue(f) {
+					if j == len(a)-1 {
+						i++
+					}
+					break
+				}
+				if f.NoOptDefVal != "" && f.Value.Type() != "bool" {
+					if j+1 < len(a) && a[j+1] != '=' {
+						out[i] = a[:j+1] + "=" + a[j+1:]
+					}
+					break
+				}
+			}
+		default:
+			if noInterspersed {
+				return out
+			}
+		}
+	}
+	return out
 }
 
 func finish(x *Ctx, err error) int {
