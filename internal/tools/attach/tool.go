@@ -1,9 +1,91 @@
-// Package attachtool implements lxc-attach.
+// Package attachtool implements lxc-attach: run a command inside a running
+// container, in its namespaces, cgroups and security context.
+//
+// The parent (this process) asks the container's monitor for the init's
+// pidfd and the attach context, starts a sealed copy of itself whose C
+// constructor (internal/nsenter) joins the namespaces and forks the
+// attached process as our child, and then proxies a pty or simply waits.
+// The attached process finishes its setup in Go (the "attach" stage,
+// child_linux.go) and execs the command.
 package attachtool
 
 import (
+	"github.com/spf13/pflag"
+
 	"github.com/golxc/golxc/internal/cli"
 )
+
+// Environment policies (--keep-env / --clear-env: the last one given wins).
+const (
+	keepEnv = iota
+	clearEnv
+)
+
+type options struct {
+	elevAll    bool     // a bare -e: every privilege
+	elevTokens []string // glued -e values, OR'd together as in LXC
+	arch       string
+	namespaces string
+	remount    bool
+	envPolicy  int
+	keepVars   []string
+	setVars    []string
+	ptyLog     string
+	rcfile     string
+	uid, gid   string
+	context    string
+}
+
+var opts options
+
+// envFlag is a no-argument option that sets the shared env policy, so the
+// last of --keep-env/--clear-env wins as with getopt.
+type envFlag struct {
+	policy *int
+	value  int
+}
+
+func (e envFlag) String() string     { return "false" }
+func (e envFlag) Type() string       { return "bool" }
+func (e envFlag) IsBoolFlag() bool   { return true }
+func (e envFlag) Set(s string) error { *e.policy = e.value; return nil }
+
+// elevAllValue is pflag's value for a bare -e (no glued argument).
+const elevAllValue = "\x00all"
+
+// elevFlag records every -e; LXC ORs repeated ones together.
+type elevFlag struct{ o *options }
+
+func (e elevFlag) String() string { return "" }
+func (e elevFlag) Type() string   { return "string" }
+func (e elevFlag) Set(s string) error {
+	if s == elevAllValue {
+		e.o.elevAll = true
+	} else {
+		e.o.elevTokens = append(e.o.elevTokens, s)
+	}
+	return nil
+}
+
+func flags(f *pflag.FlagSet) {
+	opts = options{}
+	fl := f.VarPF(elevFlag{&opts}, "elevated-privileges", "e", "Use elevated privileges instead of those of the container")
+	fl.NoOptDefVal = elevAllValue
+	f.StringVarP(&opts.arch, "arch", "a", "", "Use ARCH for program instead of container's own architecture")
+	f.StringVarP(&opts.namespaces, "namespaces", "s", "", "Don't attach to all the namespaces of the container")
+	f.BoolVarP(&opts.remount, "remount-sys-proc", "R", false, "Remount /sys and /proc if not attaching to the mount namespace")
+	f.Var(envFlag{&opts.envPolicy, clearEnv}, "clear-env", "Clear all environment variables before attaching")
+	f.Lookup("clear-env").NoOptDefVal = "true"
+	f.Var(envFlag{&opts.envPolicy, keepEnv}, "keep-env", "Keep all current environment variables")
+	f.Lookup("keep-env").NoOptDefVal = "true"
+	f.StringArrayVar(&opts.keepVars, "keep-var", nil, "Keep an additional environment variable")
+	f.StringArrayVarP(&opts.setVars, "set-var", "v", nil, "Set an additional variable")
+	f.StringVarP(&opts.ptyLog, "pty-log", "L", "", "Log pty output to FILE")
+	f.StringVarP(&opts.rcfile, "rcfile", "f", "", "Load configuration file FILE")
+	f.StringVarP(&opts.uid, "uid", "u", "", "Execute COMMAND with UID inside the container")
+	f.StringVarP(&opts.gid, "gid", "g", "", "Execute COMMAND with GID inside the container")
+	f.StringVarP(&opts.context, "context", "c", "", "SELinux Context to transition into")
+}
 
 // Tool is lxc-attach.
 var Tool = &cli.Tool{
@@ -61,9 +143,6 @@ Options :
 	WithName:    true,
 	NameFromArg: true,
 	RCFile:      true,
+	Flags:       flags,
 	Run:         run,
-}
-
-func run(x *cli.Ctx) error {
-	return x.Errorf("lxc-attach is not implemented yet")
 }

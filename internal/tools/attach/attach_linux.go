@@ -1,0 +1,675 @@
+package attachtool
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/cli"
+	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/ctl"
+	"github.com/golxc/golxc/internal/exeseal"
+	"github.com/golxc/golxc/internal/lxcpath"
+	"github.com/golxc/golxc/internal/nsenter"
+	"github.com/golxc/golxc/internal/stage"
+	"github.com/golxc/golxc/internal/terminal"
+)
+
+// stageName selects childMain in the attached process.
+const stageName = "attach"
+
+func init() {
+	stage.Register(stageName, childMain)
+}
+
+// request is the parsed command line.
+type request struct {
+	elev        int
+	namespaces  []string // -s, nil = every namespace the container owns
+	personality int      // -a, -1 = the container's lxc.arch
+	uid, gid    int      // -u/-g, -1 = default
+}
+
+func parseRequest(x *cli.Ctx) (*request, error) {
+	r := &request{personality: -1, uid: -1, gid: -1}
+	var err error
+	if r.elev, err = parseElevated(opts.elevAll, opts.elevTokens); err != nil {
+		return nil, err
+	}
+	if x.Flags.Changed("namespaces") {
+		if r.namespaces, err = parseNamespaces(opts.namespaces); err != nil {
+			return nil, err
+		}
+		// -s implies -e: "it may therefore leak privileges".
+		r.elev = elevEverything
+	}
+	if x.Flags.Changed("arch") {
+		if r.personality, err = archPersonality(opts.arch); err != nil {
+			return nil, err
+		}
+	}
+	if x.Flags.Changed("uid") {
+		if r.uid, err = parseID(opts.uid); err != nil {
+			return nil, err
+		}
+	}
+	if x.Flags.Changed("gid") {
+		if r.gid, err = parseID(opts.gid); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+func run(x *cli.Ctx) error {
+	req, err := parseRequest(x)
+	if err != nil {
+		// LXC's option handlers fail before logging is set up: only this line.
+		x.Plainf("%s: could not parse command line", x.Tool.Name)
+		return cli.Exit(1)
+	}
+	if opts.context != "" {
+		if req.elev&elevLSM != 0 {
+			return x.Errorf("Cannot combine elevated LSM privileges while requesting LSM profile")
+		}
+		// LXC silently ignores the label without an LSM; running the
+		// command unconfined when a label was asked for is not safe.
+		return x.Errorf("Cannot transition to SELinux context %q: SELinux is not supported by golxc", opts.context)
+	}
+	if !nsenter.Available {
+		return x.Errorf("This lxc-attach was built without cgo and cannot enter namespaces")
+	}
+	var rc *config.Container
+	if opts.rcfile != "" {
+		if rc, err = config.Load(opts.rcfile); err != nil {
+			x.Log.Errorf("%v", err)
+			return x.Errorf("Failed to load rcfile")
+		}
+	}
+
+	client, err := ctl.Dial(x.LXCPath, x.Name)
+	if err != nil {
+		return notRunning(x, err)
+	}
+	defer client.Close()
+	resp, files, err := client.Call(ctl.Request{Cmd: ctl.CmdAttachInfo})
+	if err != nil || resp.Attach == nil || len(files) == 0 {
+		for _, f := range files {
+			f.Close()
+		}
+		if err == nil {
+			err = errors.New("the monitor sent no attach context")
+		}
+		if strings.Contains(err.Error(), "not running") {
+			return x.Errorf("%s is not running", x.Name)
+		}
+		return x.Errorf("Failed to get attach context: %v", err)
+	}
+	for _, f := range files[1:] {
+		f.Close()
+	}
+	pidfd := files[0]
+	defer pidfd.Close()
+	info := resp.Attach
+
+	a := &attach{x: x, req: req, info: info, pidfd: pidfd, rc: rc}
+	if err := a.prepare(client); err != nil {
+		a.cleanup()
+		return x.Errorf("%v", err)
+	}
+	client.Close()
+	code, err := a.run()
+	a.cleanup()
+	if err != nil {
+		return x.Errorf("%v", err)
+	}
+	return cli.Exit(code)
+}
+
+// notRunning reports a container without a monitor in one line.
+func notRunning(x *cli.Ctx, err error) error {
+	if !errors.Is(err, ctl.ErrNotRunning) {
+		return x.Errorf("Failed to connect to %s: %v", x.Name, err)
+	}
+	if _, serr := os.Stat(lxcpath.ConfigPath(x.LXCPath, x.Name)); serr != nil && x.RCFile == "" && opts.rcfile == "" {
+		return x.Errorf("%s doesn't exist", x.Name)
+	}
+	return x.Errorf("%s is not running", x.Name)
+}
+
+// attach is one lxc-attach run on the parent side.
+type attach struct {
+	x     *cli.Ctx
+	req   *request
+	info  *ctl.AttachInfo
+	pidfd *os.File
+	rc    *config.Container
+
+	flags    uintptr     // namespaces to join
+	stdio    [3]*os.File // what the attached process gets as 0, 1, 2
+	ttys     [3]bool     // which of our 0, 1, 2 are terminals
+	pty      *terminal.Pty
+	ptyLog   *os.File
+	cfg      childConfig
+	cgroups  []string
+	setupUID int
+	setupGID int
+}
+
+func (a *attach) cleanup() {
+	if a.pty != nil {
+		a.pty.Close()
+	}
+	if a.ptyLog != nil {
+		a.ptyLog.Close()
+	}
+}
+
+// prepare computes everything the attached process needs, while we still
+// talk to the monitor (for the devpts handle).
+func (a *attach) prepare(client *ctl.Client) error {
+	info, req := a.info, a.req
+	pid := info.InitPID
+
+	// Which namespaces: all the container owns, or those of -s. A
+	// namespace the container shares with us needs no join; for the user
+	// namespace joining our own is even an error (EINVAL), so -s USER on
+	// a container without one simply leaves us where we are.
+	owned := map[string]bool{}
+	for _, n := range info.Namespaces {
+		owned[n] = true
+	}
+	names := info.Namespaces
+	if req.namespaces != nil {
+		names = nil
+		for _, n := range req.namespaces {
+			if n != "user" || owned[n] {
+				names = append(names, n)
+			}
+		}
+	}
+	joinsUser := false
+	for _, n := range names {
+		a.flags |= config.NamespaceFlags[n]
+		joinsUser = joinsUser || n == "user"
+	}
+
+	// What init runs with, read from /proc before the pidfd proves the
+	// pid was not recycled meanwhile.
+	st, err := readInitStatus(pid)
+	if err != nil {
+		return err
+	}
+	a.setupUID, a.setupGID = 0, 0
+	if joinsUser {
+		if a.setupUID, a.setupGID, err = userSetupIDs(pid, st); err != nil {
+			return err
+		}
+	}
+	if err := unix.PidfdSendSignal(int(a.pidfd.Fd()), 0, nil, 0); err != nil {
+		return fmt.Errorf("Container process exited or PID has been recycled: %w", err)
+	}
+
+	if req.elev&elevCgroup == 0 {
+		a.cgroups = uniqueDirs(info.CgroupPaths)
+	}
+
+	env := info.Environment
+	if a.rc != nil {
+		env = a.rc.Environment
+	}
+	uid, gid := req.uid, req.gid
+	if uid < 0 {
+		uid = a.setupUID
+	}
+	if gid < 0 {
+		gid = a.setupGID
+	}
+	a.cfg = childConfig{
+		Prog:        a.x.Tool.Name,
+		Name:        a.x.Name,
+		Quiet:       a.x.Quiet,
+		Argv:        a.x.CommandArgs(),
+		Env:         buildEnv(opts.envPolicy, os.Environ(), opts.keepVars, env, opts.setVars),
+		UID:         uid,
+		GID:         gid,
+		NoNewPrivs:  info.NoNewPrivs,
+		Personality: req.personality,
+		Ctty:        -1,
+	}
+	if a.cfg.Personality < 0 && info.Arch != "" {
+		if p, err := archPersonality(info.Arch); err == nil {
+			a.cfg.Personality = p
+		}
+	}
+	if req.elev&elevCap == 0 {
+		// LXC drops from the bounding set whatever init's bounding set
+		// lacks, which covers lxc.cap.drop and lxc.cap.keep alike.
+		a.cfg.CapDrop = capsNotIn(st.capBnd)
+	}
+	if info.Seccomp != "" && req.elev&elevLSM == 0 {
+		a.x.Log.Warnf("lxc.seccomp.profile %s is not enforced by this version of golxc", info.Seccomp)
+	}
+
+	return a.setupStdio(client)
+}
+
+// setupStdio decides, per standard descriptor, between the container pty
+// (for every one that is a terminal) and passing ours through (pipes and
+// files stay binary-clean, stdout and stderr separate).
+func (a *attach) setupStdio(client *ctl.Client) error {
+	std := [3]*os.File{os.Stdin, os.Stdout, os.Stderr}
+	anyTTY := false
+	for i, f := range std {
+		a.ttys[i] = terminal.IsTerminal(f)
+		anyTTY = anyTTY || a.ttys[i]
+	}
+	for i, f := range std {
+		if a.ttys[i] {
+			continue
+		}
+		var st unix.Stat_t
+		if err := unix.Fstat(int(f.Fd()), &st); err != nil {
+			// A closed descriptor: the command gets /dev/null.
+			a.stdio[i] = nil
+			continue
+		}
+		if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+			// A host directory as stdio would be a way out of the
+			// container through /proc/self/fd (CVE-2024-21626).
+			return fmt.Errorf("Refusing to pass a host directory as descriptor %d into the container", i)
+		}
+		a.stdio[i] = f
+	}
+	if !anyTTY {
+		return nil
+	}
+	// A fresh pty from the container's own devpts: the container never
+	// sees our terminal, so it cannot push input into it (CVE-2016-10124).
+	_, files, err := client.Call(ctl.Request{Cmd: ctl.CmdDevptsFD})
+	if err != nil || len(files) == 0 {
+		if err == nil {
+			err = errors.New("no devpts handle")
+		}
+		return fmt.Errorf("Failed to create terminal: %v", err)
+	}
+	for _, f := range files[1:] {
+		f.Close()
+	}
+	pty, err := terminal.Alloc(files[0])
+	files[0].Close()
+	if err != nil {
+		return fmt.Errorf("Failed to create terminal: %v", err)
+	}
+	a.pty = pty
+	for i := range std {
+		if a.ttys[i] {
+			a.stdio[i] = pty.Peer
+			if a.cfg.Ctty < 0 {
+				a.cfg.Ctty = i
+			}
+		}
+	}
+	if opts.ptyLog != "" {
+		if a.ptyLog, err = os.OpenFile(opts.ptyLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_CLOEXEC, 0o600); err != nil {
+			return fmt.Errorf("Failed to open log file %q: %v", opts.ptyLog, err)
+		}
+	}
+	return nil
+}
+
+// run starts the attached process and waits for it; it returns the exit
+// status lxc-attach reports.
+func (a *attach) run() (int, error) {
+	// LXC ignores SIGINT and SIGQUIT in lxc-attach (issue #313): from a
+	// terminal they reach the command directly (pipe mode, same process
+	// group) or arrive as bytes through the pty (raw mode). Catching them
+	// rather than ignoring keeps the command from inheriting SIG_IGN.
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP, unix.SIGUSR1, unix.SIGUSR2, unix.SIGWINCH)
+	defer signal.Stop(sigs)
+
+	var rl *relay
+	if a.pty != nil {
+		var err error
+		if rl, err = newRelay(a.pty, a.ttys, a.ptyLog); err != nil {
+			return 1, err
+		}
+		defer rl.restore()
+	}
+	pid, sock, err := spawn(&spawnSpec{
+		pidfd:    a.pidfd,
+		initPID:  a.info.InitPID,
+		flags:    a.flags,
+		cgroups:  a.cgroups,
+		setupUID: a.setupUID,
+		setupGID: a.setupGID,
+		remount:  opts.remount && a.flags&unix.CLONE_NEWNS == 0,
+		stdio:    a.stdio,
+		stage:    stageName,
+		config:   &a.cfg,
+	})
+	if a.pty != nil {
+		// Only the attached process may hold the peer now: its exit is
+		// what ends the session (EIO on the master).
+		a.pty.Peer.Close()
+		a.pty.Peer = nil
+	}
+	if err != nil {
+		return 1, err
+	}
+	// Everything the attached process needs is queued on the channel.
+	sock.Close()
+	if rl != nil {
+		rl.start()
+	}
+	return waitAttached(pid, sigs, rl), nil
+}
+
+// waitAttached forwards signals to the attached process until it exits
+// and converts its wait status as LXC does (128+N for signal N).
+func waitAttached(pid int, sigs chan os.Signal, rl *relay) int {
+	// A pidfd keeps forwarded signals from ever reaching a recycled pid.
+	pfd, perr := unix.PidfdOpen(pid, 0)
+	done := make(chan unix.WaitStatus, 1)
+	go func() {
+		var ws unix.WaitStatus
+		for {
+			_, err := unix.Wait4(pid, &ws, 0, nil)
+			if err != unix.EINTR {
+				break
+			}
+		}
+		done <- ws
+	}()
+	for {
+		select {
+		case ws := <-done:
+			if perr == nil {
+				unix.Close(pfd)
+			}
+			if rl != nil {
+				rl.finish()
+			}
+			switch {
+			case ws.Exited():
+				return ws.ExitStatus()
+			case ws.Signaled():
+				return 128 + int(ws.Signal())
+			}
+			return 1
+		case s := <-sigs:
+			sig := s.(syscall.Signal)
+			switch sig {
+			case unix.SIGWINCH:
+				if rl != nil {
+					rl.resize()
+				}
+			case unix.SIGINT, unix.SIGQUIT:
+			default:
+				if perr == nil {
+					unix.PidfdSendSignal(pfd, sig, nil, 0)
+				}
+			}
+		}
+	}
+}
+
+// spawnSpec is how to start one attached process.
+type spawnSpec struct {
+	pidfd              *os.File
+	initPID            int
+	flags              uintptr
+	cgroups            []string // cgroup directories to join (none with -e CGROUP)
+	setupUID, setupGID int
+	remount            bool
+	stdio              [3]*os.File
+	stage              string // the stage that runs in the attached process
+	config             any    // its instructions, sent as JSON
+}
+
+// spawn starts a sealed copy of ourselves whose nsenter constructor joins
+// the container and forks the attached process; it returns that process's
+// pid and our end of the channel, on which the stage's instructions are
+// already queued. The attached process is our child (CLONE_PARENT): the
+// caller must wait for it.
+func spawn(s *spawnSpec) (pid int, channel *os.File, err error) {
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, nil, fmt.Errorf("Could not set up required IPC mechanism for attaching: %w", err)
+	}
+	sock := pair[0]
+	parent := os.NewFile(uintptr(sock), "nsenter-channel")
+	defer func() {
+		if err != nil {
+			parent.Close()
+		}
+	}()
+	child := os.NewFile(uintptr(pair[1]), "nsenter-channel")
+	// Executed as /proc/self/fd/4: the attached process's /proc/PID/exe is
+	// a sealed memfd, never our binary on the host (CVE-2019-5736).
+	sealed, err := exeseal.Sealed()
+	if err != nil {
+		child.Close()
+		return -1, nil, fmt.Errorf("Failed to create a sealed copy of lxc-attach: %w", err)
+	}
+	cmd := &exec.Cmd{
+		Path: "/proc/self/fd/4",
+		Args: []string{filepath.Base(os.Args[0])},
+		Env: append([]string{nsenter.EnvVar + "=3",
+			// The runtime of the attached process keeps no cgroup file
+			// open (Go 1.25+ reads the CPU limit at start).
+			"GODEBUG=containermaxprocs=0,updatemaxprocs=0"}, stage.Env(s.stage, 3)...),
+		ExtraFiles: []*os.File{child, sealed},
+	}
+	// nil stdio makes os/exec open /dev/null.
+	if s.stdio[0] != nil {
+		cmd.Stdin = s.stdio[0]
+	}
+	if s.stdio[1] != nil {
+		cmd.Stdout = s.stdio[1]
+	}
+	if s.stdio[2] != nil {
+		cmd.Stderr = s.stdio[2]
+	}
+	err = cmd.Start()
+	child.Close()
+	sealed.Close()
+	if err != nil {
+		return -1, nil, fmt.Errorf("Failed to create first subprocess: %w", err)
+	}
+	abort := func(e error) (int, *os.File, error) {
+		cmd.Process.Kill()
+		cmd.Wait()
+		err = e
+		return -1, nil, e
+	}
+	// The intermediate is blocked on the bootstrap: move it into the
+	// container's cgroups first, so the attached process is born there.
+	for _, dir := range s.cgroups {
+		if err := joinCgroup(dir, cmd.Process.Pid); err != nil {
+			return abort(fmt.Errorf("Failed to attach cgroup: %w", err))
+		}
+	}
+	boot := &nsenter.Bootstrap{Flags: s.flags, SetupUID: s.setupUID, SetupGID: s.setupGID, RemountSysProc: s.remount}
+	if nsenter.PidfdSetnsSupported() || s.flags == 0 {
+		boot.PidFD = s.pidfd
+	} else {
+		nsf, err := nsenter.OpenNamespaces(s.initPID, s.flags)
+		if err == nil {
+			if err = unix.PidfdSendSignal(int(s.pidfd.Fd()), 0, nil, 0); err != nil {
+				err = fmt.Errorf("Container process exited or PID has been recycled: %w", err)
+			}
+		}
+		if err != nil {
+			return abort(err)
+		}
+		defer func() {
+			for _, f := range nsf {
+				f.File.Close()
+			}
+		}()
+		boot.NSFiles = nsf
+	}
+	if err := boot.Send(sock); err != nil {
+		return abort(err)
+	}
+	// The attached process's instructions queue behind the bootstrap; it
+	// reads them once it is inside the container.
+	if err := ctl.Send(sock, s.config, nil); err != nil {
+		return abort(fmt.Errorf("send attach instructions: %w", err))
+	}
+	pid, err = nsenter.ReadReply(sock)
+	werr := cmd.Wait()
+	if err != nil {
+		return -1, nil, err
+	}
+	if werr != nil {
+		// The attached process exists and is ours to reap.
+		unix.Kill(pid, unix.SIGKILL)
+		unix.Wait4(pid, nil, 0, nil)
+		err = fmt.Errorf("attaching process: %w", werr)
+		return -1, nil, err
+	}
+	return pid, parent, nil
+}
+
+// joinCgroup moves pid into the cgroup at dir. On a cgroup2 hierarchy a
+// cgroup with enabled controllers and children refuses processes (EBUSY,
+// "no internal processes"); like LXC we then use a ".lxc" leaf below it.
+func joinCgroup(dir string, pid int) error {
+	err := writeProcs(dir, pid)
+	if err == nil || !errors.Is(err, unix.EBUSY) {
+		return err
+	}
+	leaf := filepath.Join(dir, ".lxc")
+	if err := os.Mkdir(leaf, 0o755); err != nil && !os.IsExist(err) {
+		return err
+	}
+	return writeProcs(leaf, pid)
+}
+
+func writeProcs(dir string, pid int) error {
+	f, err := os.OpenFile(filepath.Join(dir, "cgroup.procs"), os.O_WRONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(strconv.Itoa(pid))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// uniqueDirs returns the distinct cgroup directories of a controller map
+// (co-mounted controllers share one), in a stable order.
+func uniqueDirs(m map[string]string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, d := range m {
+		if d != "" && !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// initStatus is what lxc-attach reads from /proc/<init>/status.
+type initStatus struct {
+	uid, gid int
+	capBnd   uint64
+}
+
+func readInitStatus(pid int) (*initStatus, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return nil, fmt.Errorf("Failed to open status file of %d: %w", pid, err)
+	}
+	defer f.Close()
+	st := &initStatus{uid: -1, gid: -1, capBnd: ^uint64(0)}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		fields := strings.Fields(v)
+		if len(fields) == 0 {
+			continue
+		}
+		switch k {
+		case "Uid":
+			st.uid, _ = strconv.Atoi(fields[0])
+		case "Gid":
+			st.gid, _ = strconv.Atoi(fields[0])
+		case "CapBnd":
+			st.capBnd, _ = strconv.ParseUint(fields[0], 16, 64)
+		}
+	}
+	return st, sc.Err()
+}
+
+// userSetupIDs picks the ids to take right after joining the container's
+// user namespace (LXC's userns_setup_ids): root when the namespace maps
+// uid/gid 0, otherwise whatever init's host ids map to.
+func userSetupIDs(pid int, st *initStatus) (uid, gid int, err error) {
+	uid, err = setupID(fmt.Sprintf("/proc/%d/uid_map", pid), st.uid)
+	if err != nil {
+		return 0, 0, err
+	}
+	gid, err = setupID(fmt.Sprintf("/proc/%d/gid_map", pid), st.gid)
+	return uid, gid, err
+}
+
+func setupID(path string, hostID int) (int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("Failed to read %s: %w", path, err)
+	}
+	mapped := -1
+	for _, line := range strings.Split(string(data), "\n") {
+		var ns, host, n int
+		if _, err := fmt.Sscanf(line, "%d %d %d", &ns, &host, &n); err != nil {
+			continue
+		}
+		if ns == 0 && n > 0 {
+			return 0, nil
+		}
+		if hostID >= host && hostID < host+n {
+			mapped = hostID - host + ns
+		}
+	}
+	if mapped < 0 {
+		return 0, fmt.Errorf("no id of the container's user namespace to attach with (%s)", path)
+	}
+	return mapped, nil
+}
+
+// capsNotIn lists the capabilities the kernel knows that mask lacks.
+func capsNotIn(mask uint64) []int {
+	last := 40
+	if b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap"); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			last = n
+		}
+	}
+	var out []int
+	for c := 0; c <= last && c < 64; c++ {
+		if mask&(1<<uint(c)) == 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}

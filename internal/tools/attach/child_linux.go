@@ -1,0 +1,332 @@
+package attachtool
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/ctl"
+)
+
+// childConfig is what the attached process receives once it is inside
+// the container's namespaces and cgroups.
+type childConfig struct {
+	Prog        string   `json:"prog"`
+	Name        string   `json:"name"`
+	Quiet       bool     `json:"quiet,omitempty"`
+	Argv        []string `json:"argv,omitempty"` // empty: the user's login shell
+	Env         []string `json:"env"`
+	UID         int      `json:"uid"`
+	GID         int      `json:"gid"`
+	CapDrop     []int    `json:"cap_drop,omitempty"` // from the bounding set
+	NoNewPrivs  bool     `json:"no_new_privs,omitempty"`
+	Personality int      `json:"personality"` // -1: unchanged
+	Ctty        int      `json:"ctty"`        // which of 0, 1, 2 is the container pty (-1: none)
+}
+
+// childMain is the "attach" stage: it runs in the process the nsenter
+// constructor forked inside the container, on the locked main thread
+// (every per-thread setting below must be made by the thread that execs).
+func childMain(fd int) {
+	var c childConfig
+	files, err := ctl.Recv(fd, &c)
+	for _, f := range files {
+		f.Close()
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "lxc-attach: Failed to receive attach instructions: %v\n", err)
+		os.Exit(1)
+	}
+	os.Exit(c.run())
+}
+
+func (c *childConfig) errorf(format string, args ...any) {
+	if c.Quiet {
+		return
+	}
+	if c.Name != "" {
+		fmt.Fprintf(os.Stderr, "%s: %s: %s\n", c.Prog, c.Name, fmt.Sprintf(format, args...))
+	} else {
+		fmt.Fprintf(os.Stderr, "%s: %s\n", c.Prog, fmt.Sprintf(format, args...))
+	}
+}
+
+func (c *childConfig) run() int {
+	pw, err := c.setup()
+	if err != nil {
+		c.errorf("%v", err)
+		return 1
+	}
+	if len(c.Argv) == 0 {
+		// LXC's lxc_attach_run_shell: the user's shell, else /bin/sh.
+		if pw != nil && pw.shell != "" {
+			execvp(pw.shell, []string{pw.shell}, c.Env)
+		}
+		err := execvp("/bin/sh", []string{"/bin/sh"}, c.Env)
+		c.errorf("%s - Failed to execute shell", errnoText(err))
+		return execStatus(err)
+	}
+	err = execvp(c.Argv[0], c.Argv, c.Env)
+	c.errorf("%s - Failed to exec \"%s\"", errnoText(err), c.Argv[0])
+	return execStatus(err)
+}
+
+// setup applies the container's security context in LXC's order
+// (do_attach): personality, bounding set, terminal, groups,
+// no_new_privs, ids; then it looks up the user and picks the working
+// directory. It returns the user's passwd entry, if any.
+func (c *childConfig) setup() (*passwd, error) {
+	// Only 0, 1 and 2 may reach the command or any helper we run (LXC
+	// 5.0.2 passes the caller's other descriptors through; lxc#1345).
+	// The channel is not needed any more.
+	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		return nil, fmt.Errorf("%s - Failed to close inherited descriptors", errnoText(err))
+	}
+	if c.Personality >= 0 {
+		if _, _, errno := unix.RawSyscall(unix.SYS_PERSONALITY, uintptr(c.Personality), 0, 0); errno != 0 {
+			return nil, fmt.Errorf("%s - Failed to set personality", errno.Error())
+		}
+	}
+	if err := dropBounding(c.CapDrop); err != nil {
+		return nil, err
+	}
+	if c.Ctty >= 0 {
+		// Session leader with the container pty as controlling terminal:
+		// Ctrl-C typed at the user's terminal reaches the command.
+		if _, err := unix.Setsid(); err != nil {
+			return nil, fmt.Errorf("%s - Failed to create a new session", errnoText(err))
+		}
+		if err := unix.IoctlSetInt(c.Ctty, unix.TIOCSCTTY, 0); err != nil {
+			return nil, fmt.Errorf("%s - Failed to make the pty the controlling terminal", errnoText(err))
+		}
+		// The user we switch to must own its terminal (LXC's
+		// fix_stdio_permissions), but only this pty we allocated: the
+		// caller's own files are never touched (lxc#4338).
+		if c.UID != 0 || c.GID != 0 {
+			if err := unix.Fchown(c.Ctty, c.UID, c.GID); err != nil {
+				return nil, fmt.Errorf("%s - Failed to chown the pty", errnoText(err))
+			}
+			unix.Fchmod(c.Ctty, 0o620)
+		}
+	}
+	// No supplementary groups (EPERM: a user namespace with setgroups
+	// denied; then there are none to drop anyway).
+	if err := unix.Setgroups(nil); err != nil && !errors.Is(err, unix.EPERM) {
+		return nil, fmt.Errorf("%s - Failed to drop supplementary groups", errnoText(err))
+	}
+	if c.NoNewPrivs {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return nil, fmt.Errorf("%s - Failed to set PR_SET_NO_NEW_PRIVS", errnoText(err))
+		}
+	}
+	// Raw per-thread syscalls on purpose: this locked thread execs.
+	if err := unix.Setresgid(c.GID, c.GID, c.GID); err != nil {
+		return nil, fmt.Errorf("%s - Failed to switch to gid %d", errnoText(err), c.GID)
+	}
+	if err := unix.Setresuid(c.UID, c.UID, c.UID); err != nil {
+		return nil, fmt.Errorf("%s - Failed to switch to uid %d", errnoText(err), c.UID)
+	}
+	// Looked up as the target user and with the container's privileges
+	// only: the lookup may run the container's own getent.
+	pw := lookupUser(c.UID, c.Env)
+	// Start in the user's home when it exists, else in "/". The path is
+	// resolved inside the container (its mount namespace and root), and
+	// getcwd proves we are below the container's root (CVE-2024-21626).
+	if pw == nil || pw.home == "" || unix.Chdir(pw.home) != nil {
+		if err := unix.Chdir("/"); err != nil {
+			return nil, fmt.Errorf("%s - Failed to change directory to /", errnoText(err))
+		}
+	}
+	if wd, err := unix.Getwd(); err != nil || !strings.HasPrefix(wd, "/") {
+		return nil, fmt.Errorf("current working directory is outside of the container")
+	}
+	return pw, nil
+}
+
+// dropBounding removes caps from this thread's bounding and inheritable
+// sets and clears the ambient set. For root, execve() then limits the
+// permitted and effective sets to the bounding set.
+func dropBounding(caps []int) error {
+	if len(caps) == 0 {
+		return nil
+	}
+	for _, c := range caps {
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
+			return fmt.Errorf("%s - Failed to drop capability %d", errnoText(err), c)
+		}
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("%s - Failed to read capabilities", errnoText(err))
+	}
+	for _, c := range caps {
+		if c < 64 {
+			data[c/32].Inheritable &^= 1 << uint(c%32)
+		}
+	}
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("%s - Failed to set capabilities", errnoText(err))
+	}
+	unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+	return nil
+}
+
+// execvp execs file like glibc's execvp: a name with a slash is used as
+// is, otherwise PATH of the new environment is searched (default
+// "/bin:/usr/bin"); a file the kernel cannot execute (ENOEXEC) is run by
+// /bin/sh. It returns only on failure.
+func execvp(file string, argv, env []string) error {
+	if file == "" {
+		return unix.ENOENT
+	}
+	if strings.Contains(file, "/") {
+		return execFile(file, argv, env)
+	}
+	path, ok := lookupEnv(env, "PATH")
+	if !ok {
+		path = "/bin:/usr/bin"
+	}
+	sawEACCES := false
+	for _, dir := range strings.Split(path, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		err := execFile(dir+"/"+file, argv, env)
+		switch {
+		case errors.Is(err, unix.EACCES):
+			sawEACCES = true
+		case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR), errors.Is(err, unix.ESTALE),
+			errors.Is(err, unix.ENODEV), errors.Is(err, unix.ETIMEDOUT):
+		default:
+			return err
+		}
+	}
+	if sawEACCES {
+		return unix.EACCES
+	}
+	return unix.ENOENT
+}
+
+func execFile(path string, argv, env []string) error {
+	err := unix.Exec(path, argv, env)
+	if errors.Is(err, unix.ENOEXEC) {
+		sh := append([]string{"/bin/sh", path}, argv[1:]...)
+		if unix.Exec("/bin/sh", sh, env) == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// execStatus is LXC's exit status for a failed exec.
+func execStatus(err error) int {
+	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
+		return 127
+	}
+	return 126
+}
+
+func errnoText(err error) string {
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		s := errno.Error()
+		if s != "" {
+			return strings.ToUpper(s[:1]) + s[1:]
+		}
+	}
+	if err == nil {
+		return "Success"
+	}
+	return err.Error()
+}
+
+// passwd is the part of a passwd entry attach needs.
+type passwd struct {
+	home, shell string
+}
+
+// maxPasswd bounds how much of the container's /etc/passwd is read.
+const maxPasswd = 16 << 20
+
+// lookupUser finds uid in the container's /etc/passwd, then, like LXC,
+// through the container's own `getent passwd UID` (NSS modules only the
+// container knows).
+func lookupUser(uid int, env []string) *passwd {
+	if data, err := readRegular("/etc/passwd"); err == nil {
+		if pw := findPasswd(data, uid); pw != nil {
+			return pw
+		}
+	}
+	bin, err := lookPathIn("getent", env)
+	if err != nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "passwd", strconv.Itoa(uid))
+	cmd.Env = env
+	out, err := cmd.Output()
+	if err != nil {
+		return nil
+	}
+	return findPasswd(out, uid)
+}
+
+// readRegular reads a file the container controls without blocking on a
+// FIFO planted in its place or reading without bound.
+func readRegular(path string) ([]byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, err
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return nil, fmt.Errorf("%s is not a regular file", path)
+	}
+	return io.ReadAll(io.LimitReader(f, maxPasswd))
+}
+
+func findPasswd(data []byte, uid int) *passwd {
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		f := strings.Split(strings.TrimRight(string(line), "\r"), ":")
+		if len(f) != 7 {
+			continue
+		}
+		if u, err := strconv.Atoi(f[2]); err == nil && u == uid {
+			return &passwd{home: f[5], shell: f[6]}
+		}
+	}
+	return nil
+}
+
+func lookPathIn(file string, env []string) (string, error) {
+	path, ok := lookupEnv(env, "PATH")
+	if !ok {
+		path = "/bin:/usr/bin"
+	}
+	for _, dir := range strings.Split(path, ":") {
+		if dir == "" {
+			continue
+		}
+		p := dir + "/" + file
+		if unix.Access(p, unix.X_OK) == nil {
+			return p, nil
+		}
+	}
+	return "", unix.ENOENT
+}
