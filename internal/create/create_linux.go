@@ -19,6 +19,8 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/container"
 	"github.com/golxc/golxc/internal/lxcpath"
@@ -81,7 +83,12 @@ func Interrupted(err error) os.Signal {
 
 type sigError struct{ sig os.Signal }
 
-func (s *sigError) Error() string { return fmt.Sprintf("interrupted by %v", s.sig) }
+func (s *sigError) Error() string {
+	if n, ok := s.sig.(syscall.Signal); ok && unix.SignalName(n) != "" {
+		return "interrupted by " + unix.SignalName(n)
+	}
+	return fmt.Sprintf("interrupted by %v", s.sig)
+}
 
 type run struct {
 	o       Options

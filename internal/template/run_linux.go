@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/stage"
 )
 
 // HelperEnv names the environment variable through which golxc's
@@ -52,11 +53,20 @@ func (e *ExitError) Error() string {
 	name := filepath.Base(e.Template)
 	switch {
 	case e.Caught != nil:
-		return fmt.Sprintf("template %s interrupted by %v", name, e.Caught)
+		return fmt.Sprintf("template %s interrupted by %s", name, sigName(e.Caught))
 	case e.Signal != 0:
-		return fmt.Sprintf("template %s was killed by signal %d (%v)", name, int(e.Signal), e.Signal)
+		return fmt.Sprintf("template %s was killed by %s", name, sigName(e.Signal))
 	}
 	return fmt.Sprintf("template %s exited with status %d", name, e.Status)
+}
+
+func sigName(s os.Signal) string {
+	if n, ok := s.(syscall.Signal); ok {
+		if name := unix.SignalName(n); name != "" {
+			return name
+		}
+	}
+	return s.String()
 }
 
 func (e *ExitError) Unwrap() error {
@@ -125,11 +135,12 @@ func mappedID(maps []config.IDMap, kind byte, host uint32) (uint32, []string, er
 }
 
 // Run runs the template and waits for it. As root the template gets its
-// own mount namespace, so mounts it makes (and forgets) vanish with it. We
-// are a child subreaper for its duration: whatever it started and left
-// behind is killed and reaped before Run returns, and a signal lxc-create
-// receives is passed on to the whole tree, so an interrupted create leaves
-// no process writing into a directory that is about to be removed.
+// own mount namespace, so mounts it makes (and forgets) vanish with it,
+// and its own PID namespace whose init is a small golxc stage: when the
+// template exits, or lxc-create dies in any way (even SIGKILL, through
+// Pdeathsig), the kernel kills everything the template started. Without
+// root we are a child subreaper instead and kill what is left. A signal
+// lxc-create receives is passed on to the template.
 func Run(s *RunSpec) error {
 	path, argv, err := Argv(s)
 	if err != nil {
@@ -147,14 +158,36 @@ func Run(s *RunSpec) error {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = s.Stdin, s.Stdout, s.Stderr
 	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	var status *os.File
 	if os.Geteuid() == 0 {
-		// Go makes / private in the new namespace (LXC makes it a slave).
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("find own executable: %w", err)
+		}
+		r, w, err := os.Pipe()
+		if err != nil {
+			return err
+		}
+		defer r.Close()
+		status = r
+		cmd.Path = exe
+		cmd.Args = append([]string{exe, path}, argv...)
+		cmd.Env = append(cmd.Env, stage.Env(InitStage, 3)...)
+		cmd.ExtraFiles = []*os.File{w}
+		// Go makes / private in the new mount namespace (LXC makes it a
+		// slave).
 		cmd.SysProcAttr.Unshareflags = syscall.CLONE_NEWNS
+		cmd.SysProcAttr.Cloneflags = syscall.CLONE_NEWPID
+		defer w.Close()
+	} else {
+		unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+		defer unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
 	}
-	unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-	defer unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("execute template %s: %w", s.Path, err)
+	}
+	if len(cmd.ExtraFiles) > 0 {
+		cmd.ExtraFiles[0].Close()
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
@@ -174,14 +207,44 @@ loop:
 				// then kill what is left of it.
 				kill = time.After(10 * time.Second)
 			}
-			signalTree(cmd.Process.Pid, sig.(syscall.Signal))
+			if status != nil {
+				cmd.Process.Signal(sig) // the init passes it on
+			} else {
+				signalTree(cmd.Process.Pid, sig.(syscall.Signal))
+			}
 		case <-kill:
-			signalTree(cmd.Process.Pid, syscall.SIGKILL)
+			if status != nil {
+				cmd.Process.Kill() // the namespace dies with its init
+			} else {
+				signalTree(cmd.Process.Pid, syscall.SIGKILL)
+			}
 		}
 	}
-	reapOrphans()
+	if status == nil {
+		reapOrphans()
+	}
 	if caught != nil {
 		return &ExitError{Template: s.Path, Status: -1, Caught: caught}
+	}
+	if status != nil {
+		// The init reports how the template ended.
+		msg, _ := io.ReadAll(status)
+		var kind string
+		var n int
+		if _, err := fmt.Sscanf(string(msg), "%s %d", &kind, &n); err == nil {
+			switch kind {
+			case "exit":
+				if n == 0 {
+					return nil
+				}
+				return &ExitError{Template: s.Path, Status: n}
+			case "signal":
+				return &ExitError{Template: s.Path, Status: -1, Signal: syscall.Signal(n)}
+			}
+		}
+		if len(msg) > 0 {
+			return fmt.Errorf("execute template %s: %s", s.Path, strings.TrimSpace(string(msg)))
+		}
 	}
 	if waitErr != nil {
 		var ee *exec.ExitError
