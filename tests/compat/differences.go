@@ -1,0 +1,153 @@
+// Package compat holds the differential suite that runs every scenario with
+// Debian's LXC 5.0.2 tools and with ours (build tag compat, make test-compat)
+// and, in this file, the one list of differences golxc keeps on purpose.
+//
+// The tests consult Differences by ID to normalise exactly what an entry
+// covers, and nothing else; every other mismatch fails. The same table is
+// rendered as Markdown by `go run ./hack/compattable` into doc/compat.md,
+// and TestCompatDocUpToDate (no tag, part of make test) fails when the
+// file no longer matches the table.
+package compat
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Difference is one deliberate departure from LXC 5.0.2's behaviour.
+type Difference struct {
+	ID     string // stable key the tests use to apply it
+	Area   string // tools or part of the container it concerns
+	LXC    string // what LXC 5.0.2 does
+	Golxc  string // what golxc does instead
+	Reason string // why we keep it
+}
+
+// Differences is the complete list. Keep it short: an entry here is a
+// promise that the difference is wanted, tested and documented.
+var Differences = []Difference{
+	{
+		ID:     "getopt-argv0",
+		Area:   "every tool: option errors",
+		LXC:    "getopt prefixes `unrecognized option` with argv[0] as called (`/usr/bin/lxc-info: ...`)",
+		Golxc:  "always the tool name (`lxc-info: ...`)",
+		Reason: "the message names the tool whatever path or multicall link ran it; text after the prefix is identical",
+	},
+	{
+		ID:     "log-source-location",
+		Area:   "every tool: error lines on stderr",
+		LXC:    "`PROG: NAME: ../src/lxc/FILE.c: FUNCTION: LINE message`",
+		Golxc:  "`PROG: NAME: message`",
+		Reason: "C source locations mean nothing to users of a Go rewrite; prefix and message keep LXC's shape, exit codes are unchanged",
+	},
+	{
+		ID:     "config-error-location",
+		Area:   "tools loading a config",
+		LXC:    "an invalid line gives `Failed to load config for NAME` only",
+		Golxc:  "one more line first, naming file:line, the key and the reason; LXC's lines follow unchanged",
+		Reason: "LXC's message does not say which line is wrong (user-needs §11)",
+	},
+	{
+		ID:     "legacy-keys",
+		Area:   "config files",
+		LXC:    "pre-3.0 keys (`lxc.utsname`, `lxc.network.*`, ...) make the config unloadable",
+		Golxc:  "accepted with a one-line deprecation warning naming the new key",
+		Reason: "old configs keep working while `lxc-update-config` is run (user-needs §11)",
+	},
+	{
+		ID:     "start-error-one-line",
+		Area:   "lxc-start, lxc-execute",
+		LXC:    "a failed start prints several lines: the low-level errors, then `The container failed to start.` and two generic hints (lxc-start) or `Failed run an application inside container` (lxc-execute)",
+		Golxc:  "one line: LXC's last message followed by the reason (`The container failed to start: rootfs /x: no such file or directory`); exit code unchanged",
+		Reason: "the reason is what users need; LXC only shows it with `-l`/`-o` (user-needs §8)",
+	},
+	{
+		ID:     "execute-app-pid",
+		Area:   "lxc-execute",
+		LXC:    "the application is pid 2 under init.lxc",
+		Golxc:  "the application is a child of our init (pid 1) but not pid 2",
+		Reason: "our init is a Go program whose runtime threads take pids first; parentage, signals and exit codes are LXC's",
+	},
+	{
+		ID:     "execute-no-command",
+		Area:   "lxc-execute",
+		LXC:    "without a command and without `lxc.execute.cmd`, 5.0.2 crashes (SIGSEGV, exit 139)",
+		Golxc:  "`Missing command to execute!`, exit 1",
+		Reason: "what LXC's code means to do and its man page documents; a crash is not a contract",
+	},
+	{
+		ID:     "proc-masks",
+		Area:   "container mounts (`proc:mixed`)",
+		LXC:    "relies on AppArmor for /proc/kcore, /proc/keys, /proc/timer_list, /proc/acpi, ...",
+		Golxc:  "without an LSM, runc's masks: files bound to /dev/null, dirs under an empty read-only tmpfs, /proc/bus, /proc/fs, /proc/irq read-only",
+		Reason: "a privileged container must not read kernel memory or keys on a host without AppArmor",
+	},
+	{
+		ID:     "sysrq-readonly",
+		Area:   "container mounts (`proc:mixed`)",
+		LXC:    "/proc/sysrq-trigger writable unless AppArmor denies it",
+		Golxc:  "/proc/sysrq-trigger bound read-only",
+		Reason: "a write there reboots or crashes the host",
+	},
+	{
+		ID:     "console-devpts",
+		Area:   "container /dev",
+		LXC:    "/dev/console is a pty of the host's devpts bind-mounted in; ttys are the container devpts' 0..N-1",
+		Golxc:  "/dev/console is pty 0 of the container's own devpts, ttys 1..N; devpts `max` is one larger",
+		Reason: "no host devpts object is ever reachable from the container (runc CVE-2025-52565 family)",
+	},
+	{
+		ID:     "checkconfig-probes",
+		Area:   "lxc-checkconfig",
+		LXC:    "verdicts from the kernel config file only",
+		Golxc:  "LXC's report line for line, then a `Runtime probes` section testing the running kernel",
+		Reason: "config-file verdicts are wrong on many kernels (user-needs §12); the extra section comes after LXC's lines",
+	},
+	{
+		ID:     "ls-format-json",
+		Area:   "lxc-ls",
+		LXC:    "no machine-readable output",
+		Golxc:  "`--format json` prints every field of every container; its help line starts with `golxc:`",
+		Reason: "the most requested feature (user-needs §2); plain, `-1`, `-f` and `-F` output is LXC's byte for byte",
+	},
+	{
+		ID:     "unshare-exit-code",
+		Area:   "lxc-unshare",
+		LXC:    "exits 1 whenever the command's status is not 0",
+		Golxc:  "exits with the command's status",
+		Reason: "scripts need the status (user-needs §15)",
+	},
+}
+
+// Lookup returns the entry with id; ok is false for an unknown id.
+func Lookup(id string) (Difference, bool) {
+	for _, d := range Differences {
+		if d.ID == id {
+			return d, true
+		}
+	}
+	return Difference{}, false
+}
+
+// Markdown renders the table for doc/compat.md and the README.
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString("| area | LXC 5.0.2 | golxc | why |\n| --- | --- | --- | --- |\n")
+	for _, d := range Differences {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(d.Area), cell(d.LXC), cell(d.Golxc), cell(d.Reason))
+	}
+	return b.String()
+}
+
+// Document is the whole of doc/compat.md.
+func Document() string {
+	return "# Differences from LXC 5.0.2 kept on purpose\n\n" +
+		"<!-- Generated by `go run ./hack/compattable -w` from tests/compat/differences.go; do not edit. -->\n\n" +
+		"Everything not listed here behaves as Debian's LXC 5.0.2 does; `make test-compat` runs\n" +
+		"each scenario with both toolsets and fails on any other difference.\n\n" +
+		Markdown()
+}
+
+func cell(s string) string {
+	return strings.ReplaceAll(s, "|", `\|`)
+}

@@ -1,0 +1,53 @@
+//go:build compat
+
+package compat
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"sync"
+	"testing"
+)
+
+var (
+	consultedMu sync.Mutex
+	consulted   = map[string]bool{}
+)
+
+// intended returns the Differences entry id, which the caller is about to
+// use to normalise; an id missing from the table fails the test, so no
+// normalisation happens without a documented reason.
+func intended(t *testing.T, id string) Difference {
+	t.Helper()
+	d, ok := Lookup(id)
+	if !ok {
+		t.Fatalf("difference %q is not in differences.go", id)
+	}
+	consultedMu.Lock()
+	consulted[id] = true
+	consultedMu.Unlock()
+	return d
+}
+
+// TestMain runs the suite and, after a full passing run, fails if an entry
+// of the table was never consulted: a documented difference no test
+// exercises is stale.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if f := flag.Lookup("test.run"); code == 0 && f != nil && f.Value.String() == "" {
+		var stale []string
+		for _, d := range Differences {
+			if !consulted[d.ID] {
+				stale = append(stale, d.ID)
+			}
+		}
+		sort.Strings(stale)
+		if len(stale) > 0 {
+			fmt.Fprintf(os.Stderr, "differences.go lists entries no test consults: %v\n", stale)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
