@@ -159,7 +159,10 @@ func Destroy(src Source, opt DestroyOptions) error {
 			return nil
 		}
 		if err := refuseSymlinkPath(p, opt.CDir); err != nil {
-			return err
+			// Only the link goes (with the container directory), never
+			// what it points to.
+			warn(err.Error())
+			return nil
 		}
 		if src.Type == Btrfs && IsSubvolume(p) {
 			// Mounts inside are detached by RemoveAll's pass below if the
@@ -183,9 +186,9 @@ func Destroy(src Source, opt DestroyOptions) error {
 	}
 }
 
-// refuseSymlinkPath refuses a rootfs reached through a symlink below the
-// container directory (a rootfs that is itself a symlink, Incus
-// CVE-2026-48749): only the link is deleted, with the container directory.
+// refuseSymlinkPath reports a rootfs reached through a symlink (a rootfs
+// that is itself a symlink, Incus CVE-2026-48749): its target is not
+// deleted; a link inside the container directory goes with it.
 func refuseSymlinkPath(p, cdir string) error {
 	rel, err := filepath.Rel(cdir, p)
 	if err != nil || strings.HasPrefix(rel, "..") {
@@ -203,7 +206,7 @@ func refuseSymlinkPath(p, cdir string) error {
 			return nil // missing: nothing to delete
 		}
 		if fi.Mode()&os.ModeSymlink != 0 {
-			return fmt.Errorf("rootfs path %s goes through the symlink %s; refusing to delete through it", p, cur)
+			return fmt.Errorf("rootfs path %s goes through the symlink %s; not deleting through it", p, cur)
 		}
 	}
 	return nil
