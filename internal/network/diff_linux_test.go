@@ -104,11 +104,11 @@ func TestDifferentialAgainstLXC(t *testing.T) {
 			"lxc.net.0.veth.mode = router",
 			"lxc.net.0.link = " + br,
 			"lxc.net.0.flags = up",
-			"lxc.net.0.ipv4.address = 198.51.100.5/32",
+			"lxc.net.0.ipv4.address = 192.0.2.205/32",
 			"lxc.net.0.ipv4.gateway = 192.0.2.1",
 			"lxc.net.0.ipv6.address = 2001:db8:1::5/128",
 			"lxc.net.0.ipv6.gateway = fe80::1",
-			"lxc.net.0.veth.ipv4.route = 203.0.113.0/24",
+			"lxc.net.0.veth.ipv4.route = 192.0.2.128/28",
 			"lxc.net.0.veth.ipv6.route = 2001:db8:2::/48",
 		}},
 		{"macvlan and gateways auto and dev", []string{

@@ -7,8 +7,7 @@ package network_test
 // runs the tests there. Bridges, veths and everything the containers make
 // live and die with that namespace: nothing reaches the host's network even
 // when a test fails or the binary is killed. Addresses come only from the
-// documentation ranges 192.0.2.0/24 (and 198.51.100.0/24, 203.0.113.0/24
-// for routes) and 2001:db8::/32.
+// documentation ranges 192.0.2.0/24 and 2001:db8::/32.
 
 import (
 	"bufio"

@@ -193,7 +193,7 @@ func TestVethRouter(t *testing.T) {
 			"lxc.net.0.ipv4.gateway = 192.0.2.1",
 			"lxc.net.0.ipv6.address = 2001:db8::1"+i+"/128",
 			"lxc.net.0.ipv6.gateway = fe80::1",
-			"lxc.net.0.veth.ipv4.route = 198.51.100."+i+"/32",
+			"lxc.net.0.veth.ipv4.route = 192.0.2.16"+i+"/32",
 		)
 	}
 	a, b := mk("1"), mk("2")
@@ -215,7 +215,7 @@ func TestVethRouter(t *testing.T) {
 			dsts = append(dsts, r.Dst.String())
 		}
 	}
-	for _, want := range []string{"192.0.2.11/32", "198.51.100.1/32", "2001:db8::11/128"} {
+	for _, want := range []string{"192.0.2.11/32", "192.0.2.161/32", "2001:db8::11/128"} {
 		if !strings.Contains(strings.Join(dsts, " "), want) {
 			t.Errorf("host routes via %s = %v, lack %s", veth, dsts, want)
 		}
