@@ -89,9 +89,18 @@ func run(x *cli.Ctx) error {
 	if !nsenter.Available {
 		return x.Errorf("This lxc-attach was built without cgo and cannot enter namespaces")
 	}
-	var rc *config.Container
+	a := &attach{x: x, req: req}
+	defer a.cleanup()
+	if err := a.planStdio(); err != nil {
+		return x.Errorf("%v", err)
+	}
+	if !a.anyTTY {
+		// Nothing to wait for: exec the intermediate now, so its start
+		// overlaps with the conversation with the monitor.
+		a.startEarly()
+	}
 	if opts.rcfile != "" {
-		if rc, err = config.Load(opts.rcfile); err != nil {
+		if a.rc, err = config.Load(opts.rcfile); err != nil {
 			x.Log.Errorf("%v", err)
 			return x.Errorf("Failed to load rcfile")
 		}
@@ -118,18 +127,13 @@ func run(x *cli.Ctx) error {
 	for _, f := range files[1:] {
 		f.Close()
 	}
-	pidfd := files[0]
-	defer pidfd.Close()
-	info := resp.Attach
-
-	a := &attach{x: x, req: req, info: info, pidfd: pidfd, rc: rc}
+	a.pidfd = files[0]
+	a.info = resp.Attach
 	if err := a.prepare(client); err != nil {
-		a.cleanup()
 		return x.Errorf("%v", err)
 	}
 	client.Close()
 	code, err := a.run()
-	a.cleanup()
 	if err != nil {
 		return x.Errorf("%v", err)
 	}
@@ -158,7 +162,11 @@ type attach struct {
 	flags    uintptr     // namespaces to join
 	stdio    [3]*os.File // what the attached process gets as 0, 1, 2
 	ttys     [3]bool     // which of our 0, 1, 2 are terminals
+	anyTTY   bool
 	pty      *terminal.Pty
+	early    chan struct{} // closed once the early intermediate started
+	im       *intermediate
+	imErr    error
 	ptyLog   *os.File
 	cfg      childConfig
 	cgroups  []string
@@ -167,12 +175,30 @@ type attach struct {
 }
 
 func (a *attach) cleanup() {
+	if a.early != nil {
+		<-a.early
+	}
+	if a.im != nil {
+		a.im.abort()
+	}
 	if a.pty != nil {
 		a.pty.Close()
 	}
 	if a.ptyLog != nil {
 		a.ptyLog.Close()
 	}
+	if a.pidfd != nil {
+		a.pidfd.Close()
+	}
+}
+
+// startEarly starts the intermediate in the background.
+func (a *attach) startEarly() {
+	a.early = make(chan struct{})
+	go func() {
+		defer close(a.early)
+		a.im, a.imErr = startIntermediate(a.stdio, stageName)
+	}()
 }
 
 // prepare computes everything the attached process needs, while we still
@@ -261,18 +287,20 @@ func (a *attach) prepare(client *ctl.Client) error {
 		a.x.Log.Warnf("lxc.seccomp.profile %s is not enforced by this version of golxc", info.Seccomp)
 	}
 
-	return a.setupStdio(client)
+	if !a.anyTTY {
+		return nil
+	}
+	return a.openPty(client)
 }
 
-// setupStdio decides, per standard descriptor, between the container pty
+// planStdio decides, per standard descriptor, between the container pty
 // (for every one that is a terminal) and passing ours through (pipes and
 // files stay binary-clean, stdout and stderr separate).
-func (a *attach) setupStdio(client *ctl.Client) error {
+func (a *attach) planStdio() error {
 	std := [3]*os.File{os.Stdin, os.Stdout, os.Stderr}
-	anyTTY := false
 	for i, f := range std {
 		a.ttys[i] = terminal.IsTerminal(f)
-		anyTTY = anyTTY || a.ttys[i]
+		a.anyTTY = a.anyTTY || a.ttys[i]
 	}
 	for i, f := range std {
 		if a.ttys[i] {
@@ -291,9 +319,13 @@ func (a *attach) setupStdio(client *ctl.Client) error {
 		}
 		a.stdio[i] = f
 	}
-	if !anyTTY {
-		return nil
-	}
+	return nil
+}
+
+// openPty allocates the pty for the standard descriptors that are
+// terminals.
+func (a *attach) openPty(client *ctl.Client) error {
+	std := [3]*os.File{os.Stdin, os.Stdout, os.Stderr}
 	// A fresh pty from the container's own devpts: the container never
 	// sees our terminal, so it cannot push input into it (CVE-2016-10124).
 	_, files, err := client.Call(ctl.Request{Cmd: ctl.CmdDevptsFD})
@@ -347,7 +379,18 @@ func (a *attach) run() (int, error) {
 		}
 		defer rl.restore()
 	}
-	pid, sock, err := spawn(&spawnSpec{
+	if a.early != nil {
+		<-a.early
+		a.early = nil
+	} else {
+		a.im, a.imErr = startIntermediate(a.stdio, stageName)
+	}
+	if a.imErr != nil {
+		return 1, a.imErr
+	}
+	im := a.im
+	a.im = nil
+	pid, sock, err := im.enter(&spawnSpec{
 		pidfd:    a.pidfd,
 		initPID:  a.info.InitPID,
 		flags:    a.flags,
@@ -355,8 +398,6 @@ func (a *attach) run() (int, error) {
 		setupUID: a.setupUID,
 		setupGID: a.setupGID,
 		remount:  opts.remount && a.flags&unix.CLONE_NEWNS == 0,
-		stdio:    a.stdio,
-		stage:    stageName,
 		config:   &a.cfg,
 	})
 	if a.pty != nil {
@@ -433,72 +474,86 @@ type spawnSpec struct {
 	cgroups            []string // cgroup directories to join (none with -e CGROUP)
 	setupUID, setupGID int
 	remount            bool
-	stdio              [3]*os.File
-	stage              string // the stage that runs in the attached process
-	config             any    // its instructions, sent as JSON
+	config             any // the stage's instructions, sent as JSON
 }
 
-// spawn starts a sealed copy of ourselves whose nsenter constructor joins
-// the container and forks the attached process; it returns that process's
-// pid and our end of the channel, on which the stage's instructions are
-// already queued. The attached process is our child (CLONE_PARENT): the
-// caller must wait for it.
-func spawn(s *spawnSpec) (pid int, channel *os.File, err error) {
+// intermediate is a started sealed copy of ourselves whose nsenter
+// constructor waits for its bootstrap.
+type intermediate struct {
+	cmd  *exec.Cmd
+	sock *os.File // our end of the channel
+}
+
+// startIntermediate execs a sealed copy of ourselves with the given stdio
+// (nil: /dev/null). Its constructor blocks until enter sends the
+// bootstrap; the process it forks runs stage.
+func startIntermediate(stdio [3]*os.File, stageName string) (*intermediate, error) {
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return -1, nil, fmt.Errorf("Could not set up required IPC mechanism for attaching: %w", err)
+		return nil, fmt.Errorf("Could not set up required IPC mechanism for attaching: %w", err)
 	}
-	sock := pair[0]
-	parent := os.NewFile(uintptr(sock), "nsenter-channel")
-	defer func() {
-		if err != nil {
-			parent.Close()
-		}
-	}()
+	parent := os.NewFile(uintptr(pair[0]), "nsenter-channel")
 	child := os.NewFile(uintptr(pair[1]), "nsenter-channel")
+	defer child.Close()
 	// Executed as /proc/self/fd/4: the attached process's /proc/PID/exe is
-	// a sealed memfd, never our binary on the host (CVE-2019-5736).
+	// a sealed or read-only copy, never our writable binary on the host
+	// (CVE-2019-5736).
 	sealed, err := exeseal.Sealed()
 	if err != nil {
-		child.Close()
-		return -1, nil, fmt.Errorf("Failed to create a sealed copy of lxc-attach: %w", err)
+		parent.Close()
+		return nil, fmt.Errorf("Failed to create a sealed copy of lxc-attach: %w", err)
 	}
+	defer sealed.Close()
 	cmd := &exec.Cmd{
 		Path: "/proc/self/fd/4",
 		Args: []string{filepath.Base(os.Args[0])},
 		Env: append([]string{nsenter.EnvVar + "=3",
 			// The runtime of the attached process keeps no cgroup file
 			// open (Go 1.25+ reads the CPU limit at start).
-			"GODEBUG=containermaxprocs=0,updatemaxprocs=0"}, stage.Env(s.stage, 3)...),
+			"GODEBUG=containermaxprocs=0,updatemaxprocs=0"}, stage.Env(stageName, 3)...),
 		ExtraFiles: []*os.File{child, sealed},
 	}
 	// nil stdio makes os/exec open /dev/null.
-	if s.stdio[0] != nil {
-		cmd.Stdin = s.stdio[0]
+	if stdio[0] != nil {
+		cmd.Stdin = stdio[0]
 	}
-	if s.stdio[1] != nil {
-		cmd.Stdout = s.stdio[1]
+	if stdio[1] != nil {
+		cmd.Stdout = stdio[1]
 	}
-	if s.stdio[2] != nil {
-		cmd.Stderr = s.stdio[2]
+	if stdio[2] != nil {
+		cmd.Stderr = stdio[2]
 	}
-	err = cmd.Start()
-	child.Close()
-	sealed.Close()
-	if err != nil {
-		return -1, nil, fmt.Errorf("Failed to create first subprocess: %w", err)
+	if err := cmd.Start(); err != nil {
+		parent.Close()
+		return nil, fmt.Errorf("Failed to create first subprocess: %w", err)
 	}
-	abort := func(e error) (int, *os.File, error) {
-		cmd.Process.Kill()
-		cmd.Wait()
-		err = e
-		return -1, nil, e
+	return &intermediate{cmd: cmd, sock: parent}, nil
+}
+
+// abort ends an intermediate that will not be used: without a bootstrap
+// its constructor exits when the channel closes.
+func (im *intermediate) abort() {
+	im.sock.Close()
+	im.cmd.Process.Kill()
+	im.cmd.Wait()
+}
+
+// enter puts the intermediate into the container's cgroups, lets it join
+// the namespaces, and returns the attached process's pid and our end of
+// the channel, on which the stage's instructions are already queued. The
+// attached process is our child (CLONE_PARENT): the caller must wait for
+// it.
+func (im *intermediate) enter(s *spawnSpec) (int, *os.File, error) {
+	fail := func(err error) (int, *os.File, error) {
+		im.abort()
+		return -1, nil, err
 	}
+	sock := int(im.sock.Fd())
 	// The intermediate is blocked on the bootstrap: move it into the
 	// container's cgroups first, so the attached process is born there.
 	for _, dir := range s.cgroups {
-		if err := joinCgroup(dir, cmd.Process.Pid); err != nil {
-			return abort(fmt.Errorf("Failed to attach cgroup: %w", err))
+		if err := joinCgroup(dir, im.cmd.Process.Pid); err != nil {
+			return fail(fmt.Errorf("Failed to attach cgroup: %w", err))
 		}
 	}
 	boot := &nsenter.Bootstrap{Flags: s.flags, SetupUID: s.setupUID, SetupGID: s.setupGID, RemountSysProc: s.remount}
@@ -506,42 +561,41 @@ func spawn(s *spawnSpec) (pid int, channel *os.File, err error) {
 		boot.PidFD = s.pidfd
 	} else {
 		nsf, err := nsenter.OpenNamespaces(s.initPID, s.flags)
-		if err == nil {
-			if err = unix.PidfdSendSignal(int(s.pidfd.Fd()), 0, nil, 0); err != nil {
-				err = fmt.Errorf("Container process exited or PID has been recycled: %w", err)
-			}
-		}
 		if err != nil {
-			return abort(err)
+			return fail(err)
 		}
 		defer func() {
 			for _, f := range nsf {
 				f.File.Close()
 			}
 		}()
+		if err := unix.PidfdSendSignal(int(s.pidfd.Fd()), 0, nil, 0); err != nil {
+			return fail(fmt.Errorf("Container process exited or PID has been recycled: %w", err))
+		}
 		boot.NSFiles = nsf
 	}
 	if err := boot.Send(sock); err != nil {
-		return abort(err)
+		return fail(err)
 	}
 	// The attached process's instructions queue behind the bootstrap; it
 	// reads them once it is inside the container.
 	if err := ctl.Send(sock, s.config, nil); err != nil {
-		return abort(fmt.Errorf("send attach instructions: %w", err))
+		return fail(fmt.Errorf("send attach instructions: %w", err))
 	}
-	pid, err = nsenter.ReadReply(sock)
-	werr := cmd.Wait()
+	pid, err := nsenter.ReadReply(sock)
+	werr := im.cmd.Wait()
 	if err != nil {
+		im.sock.Close()
 		return -1, nil, err
 	}
 	if werr != nil {
 		// The attached process exists and is ours to reap.
 		unix.Kill(pid, unix.SIGKILL)
 		unix.Wait4(pid, nil, 0, nil)
-		err = fmt.Errorf("attaching process: %w", werr)
-		return -1, nil, err
+		im.sock.Close()
+		return -1, nil, fmt.Errorf("attaching process: %w", werr)
 	}
-	return pid, parent, nil
+	return pid, im.sock, nil
 }
 
 // joinCgroup moves pid into the cgroup at dir. On a cgroup2 hierarchy a

@@ -424,12 +424,16 @@ func holdAttached(t *testing.T, c container) probeReport {
 	for _, n := range resp.Attach.Namespaces {
 		flags |= config.NamespaceFlags[n]
 	}
-	pid, sock, err := spawn(&spawnSpec{
+	im, err := startIntermediate([3]*os.File{}, "attach-probe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, sock, err := im.enter(&spawnSpec{
 		pidfd: files[0], initPID: resp.Attach.InitPID, flags: flags,
-		cgroups: uniqueDirs(resp.Attach.CgroupPaths), stage: "attach-probe", config: &childConfig{},
+		cgroups: uniqueDirs(resp.Attach.CgroupPaths), config: &childConfig{},
 	})
 	if err != nil {
-		t.Fatalf("spawn: %v", err)
+		t.Fatalf("enter: %v", err)
 	}
 	t.Cleanup(func() {
 		ctl.Send(int(sock.Fd()), struct{}{}, nil)
