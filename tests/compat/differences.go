@@ -41,6 +41,13 @@ var Differences = []Difference{
 		Reason: "C source locations mean nothing to users of a Go rewrite; prefix and message keep LXC's shape, exit codes are unchanged",
 	},
 	{
+		ID:     "silent-errors-502",
+		Area:   "lxc-autostart, lxc-copy, lxc-info, lxc-ls, lxc-monitor, lxc-snapshot, lxc-top",
+		LXC:    "5.0.2 initialises logging only with `-o`/`-l`, so these tools fail without a word (exit code only)",
+		Golxc:  "they print their errors on stderr as every other tool does, as LXC 6.0 does",
+		Reason: "a silent failure is LXC 5.0.2's bug, fixed upstream in 6.0; exit codes and stdout are unchanged",
+	},
+	{
 		ID:     "config-error-location",
 		Area:   "tools loading a config",
 		LXC:    "an invalid line gives `Failed to load config for NAME` only",
