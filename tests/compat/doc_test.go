@@ -1,0 +1,52 @@
+package compat
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// doc/compat.md must be the rendering of Differences (no tag: this runs in
+// make test, without root or LXC).
+func TestCompatDocUpToDate(t *testing.T) {
+	got, err := os.ReadFile("../../doc/compat.md")
+	if err != nil {
+		t.Fatalf("%v (go run ./hack/compattable -w writes it)", err)
+	}
+	if string(got) != Document() {
+		t.Fatal("doc/compat.md is stale: run go run ./hack/compattable -w")
+	}
+}
+
+// If the README has a compatibility table between the markers, it must be
+// the same table.
+func TestReadmeCompatTable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "<!-- compat-table begin -->\n", "<!-- compat-table end -->"
+	s := string(readme)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Logf("README.md has no %q ... %q section; doc/compat.md holds the table", strings.TrimSpace(begin), end)
+		return
+	}
+	if s[i+len(begin):j] != Markdown() {
+		t.Fatal("README.md's compatibility table differs from tests/compat/differences.go: paste go run ./hack/compattable between the markers")
+	}
+}
+
+// Every entry is complete and its ID unique.
+func TestDifferencesWellFormed(t *testing.T) {
+	seen := map[string]bool{}
+	for _, d := range Differences {
+		if d.ID == "" || d.Area == "" || d.LXC == "" || d.Golxc == "" || d.Reason == "" {
+			t.Errorf("incomplete entry %+v", d)
+		}
+		if seen[d.ID] {
+			t.Errorf("duplicate ID %s", d.ID)
+		}
+		seen[d.ID] = true
+	}
+}
