@@ -97,12 +97,16 @@ func stop(ref Ref, timeout time.Duration) error {
 
 // destroyStopped is liblxc's container_destroy.
 func destroyStopped(ref Ref, cfgPath string, opt DestroyOptions, incomplete bool) error {
-	cdir := ref.Dir()
 	lock, err := lxcpath.LockContainer(ref.LXCPath, ref.Name, 10*time.Second, nil)
 	if err != nil {
 		return fmt.Errorf("lock %s: %w", ref.Name, err)
 	}
 	defer lock.Unlock()
+	return destroyLocked(ref, cfgPath, opt, incomplete)
+}
+
+func destroyLocked(ref Ref, cfgPath string, opt DestroyOptions, incomplete bool) error {
+	cdir := ref.Dir()
 	if ctl.IsRunning(ref.LXCPath, ref.Name) {
 		return &DestroyError{fmt.Sprintf("container %s is not stopped", ref.Name)}
 	}
@@ -150,10 +154,11 @@ func destroyStopped(ref Ref, cfgPath string, opt DestroyOptions, incomplete bool
 	return nil
 }
 
-// DestroyIncomplete removes a container whose creation died (an unlocked
-// partial marker), as liblxc does when it finds one.
-func DestroyIncomplete(ref Ref, warn func(string)) error {
-	return destroyStopped(ref, filepath.Join(ref.Dir(), lxcpath.ConfigName), DestroyOptions{Warn: warn}, true)
+// DestroyIncompleteLocked removes a container whose creation died (an
+// unlocked partial marker), as liblxc does when it finds one. The caller
+// holds the container lock.
+func DestroyIncompleteLocked(ref Ref, warn func(string)) error {
+	return destroyLocked(ref, filepath.Join(ref.Dir(), lxcpath.ConfigName), DestroyOptions{Warn: warn}, true)
 }
 
 // DestroyWithSnapshots is lxc-destroy -s: every snapshot in the snaps

@@ -19,14 +19,20 @@ type Partial struct {
 	path string
 }
 
-// CreatePartial creates <cdir>/partial (mode 0000, O_EXCL) and write-locks
-// it, exactly as liblxc does, so that LXC's own tools see an ongoing
-// creation instead of a broken container.
+// CreatePartial creates <cdir>/partial (mode 0000) write-locked, as liblxc
+// does, so that LXC's own tools see an ongoing creation instead of a broken
+// container. The file is locked before it gets its name (O_TMPFILE, then
+// linkat), so nobody ever sees it unlocked while we live.
 func CreatePartial(cdir string) (*Partial, error) {
 	p := filepath.Join(cdir, PartialName)
-	fd, err := unix.Open(p, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
-	if err != nil {
-		return nil, fmt.Errorf("create %s: %w", p, err)
+	fd, err := unix.Open(cdir, unix.O_RDWR|unix.O_TMPFILE|unix.O_CLOEXEC, 0)
+	tmp := err == nil
+	if !tmp {
+		// No O_TMPFILE on this filesystem: create it in place.
+		fd, err = unix.Open(p, unix.O_RDWR|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+		if err != nil {
+			return nil, fmt.Errorf("create %s: %w", p, err)
+		}
 	}
 	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
 	if err := unix.FcntlFlock(uintptr(fd), unix.F_OFD_SETLK, &lk); err != nil {
@@ -35,8 +41,16 @@ func CreatePartial(cdir string) (*Partial, error) {
 		}
 		if err != nil {
 			unix.Close(fd)
-			os.Remove(p)
+			if !tmp {
+				os.Remove(p)
+			}
 			return nil, fmt.Errorf("lock %s: %w", p, err)
+		}
+	}
+	if tmp {
+		if err := unix.Linkat(unix.AT_FDCWD, fmt.Sprintf("/proc/self/fd/%d", fd), unix.AT_FDCWD, p, unix.AT_SYMLINK_FOLLOW); err != nil {
+			unix.Close(fd)
+			return nil, fmt.Errorf("create %s: %w", p, err)
 		}
 	}
 	return &Partial{f: os.NewFile(uintptr(fd), p), path: p}, nil

@@ -123,18 +123,6 @@ func Create(o Options) (err error) {
 		return &Error{Step: "load the initial config", Err: err, Cleaned: true}
 	}
 
-	// Remains of a create that was killed: remove them as liblxc does when
-	// it finds an unlocked partial marker.
-	if container.CheckPartial(r.cdir) == container.CreateAbandoned {
-		o.Warn(fmt.Sprintf("removing the remains of an interrupted creation of %s", o.Name))
-		if err := container.DestroyIncomplete(container.Ref{LXCPath: o.LXCPath, Name: o.Name}, o.Warn); err != nil {
-			return &Error{Step: "remove an interrupted creation", Err: err, Cleaned: true}
-		}
-	}
-	if lxcpath.Defined(o.LXCPath, o.Name) {
-		return &Refusal{"Container already exists"}
-	}
-
 	// Signals from here on abort and clean up instead of killing us.
 	r.sigs = make(chan os.Signal, 4)
 	signal.Notify(r.sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
@@ -143,6 +131,9 @@ func Create(o Options) (err error) {
 	if err := os.MkdirAll(o.LXCPath, 0o755); err != nil {
 		return &Error{Step: "create the lxcpath", Err: err, Cleaned: true}
 	}
+	// Everything below happens under the container lock: two creates of
+	// one name never interleave, and a partial marker is judged only by
+	// the lock holder.
 	lock, err := lxcpath.LockContainer(o.LXCPath, o.Name, 0, nil)
 	if err != nil {
 		if container.CheckPartial(r.cdir) == container.CreateOngoing {
@@ -151,7 +142,14 @@ func Create(o Options) (err error) {
 		return &Refusal{fmt.Sprintf("Container %s is busy: %v", o.Name, err)}
 	}
 	defer lock.Unlock()
-	// Whoever held the lock before us may have finished a create.
+	// Remains of a create that was killed: remove them as liblxc does when
+	// it finds an unlocked partial marker.
+	if container.CheckPartial(r.cdir) == container.CreateAbandoned {
+		o.Warn(fmt.Sprintf("removing the remains of an interrupted creation of %s", o.Name))
+		if err := container.DestroyIncompleteLocked(container.Ref{LXCPath: o.LXCPath, Name: o.Name}, o.Warn); err != nil {
+			return &Error{Step: "remove an interrupted creation", Err: err, Cleaned: true}
+		}
+	}
 	if lxcpath.Defined(o.LXCPath, o.Name) {
 		return &Refusal{"Container already exists"}
 	}

@@ -15,6 +15,14 @@ import (
 	"github.com/golxc/golxc/internal/testutil"
 )
 
+// Container names are unique per run: testutil's leftover check looks for
+// cgroups and processes by container name, host-wide.
+var (
+	c1   = testutil.UniqueName("gc")
+	c2   = testutil.UniqueName("gd")
+	keep = testutil.UniqueName("gk")
+)
+
 // env makes our tools use the source tree's templates and a private cache.
 func env(t *testing.T) []string {
 	return []string{
@@ -78,14 +86,14 @@ func TestBusyboxMatchesLXC(t *testing.T) {
 	testutil.Integration(t)
 	ours, theirs := testutil.LXCPath(t), testutil.LXCPath(t)
 	cfg := netConfig(t)
-	if r := run(t, "-P", ours, "-n", "c1", "-t", "busybox", "-f", cfg); r.Code != 0 {
+	if r := run(t, "-P", ours, "-n", c1, "-t", "busybox", "-f", cfg); r.Code != 0 {
 		t.Fatal(r)
 	}
-	if r := lxc(t, "lxc-create", "-P", theirs, "-n", "c1", "-t", "busybox", "-f", cfg); r.Code != 0 {
+	if r := lxc(t, "lxc-create", "-P", theirs, "-n", c1, "-t", "busybox", "-f", cfg); r.Code != 0 {
 		t.Fatal(r)
 	}
-	got := norm(read(t, filepath.Join(ours, "c1/config")), ours)
-	want := norm(read(t, filepath.Join(theirs, "c1/config")), theirs)
+	got := norm(read(t, filepath.Join(ours, c1, "config")), ours)
+	want := norm(read(t, filepath.Join(theirs, c1, "config")), theirs)
 	tpl := filepath.Join(testutil.RepoRoot(), "templates/lxc-busybox")
 	want = strings.Replace(want, "/usr/share/lxc/templates/lxc-busybox", tpl, 1)
 	if got != want {
@@ -94,24 +102,24 @@ func TestBusyboxMatchesLXC(t *testing.T) {
 	for _, c := range []struct {
 		p    string
 		want os.FileMode
-	}{{"c1", os.ModeDir | 0o770}, {"c1/config", 0o640}, {"c1/rootfs", os.ModeDir | 0o755}} {
+	}{{c1, os.ModeDir | 0o770}, {c1 + "/config", 0o640}, {c1 + "/rootfs", os.ModeDir | 0o755}} {
 		if m := mode(t, filepath.Join(ours, c.p)); m != c.want {
 			t.Errorf("%s: mode %v, want %v", c.p, m, c.want)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(ours, "c1/partial")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(ours, c1, "partial")); !os.IsNotExist(err) {
 		t.Error("partial marker left behind")
 	}
 	// Every path LXC's template makes, ours makes too, with the same type,
 	// mode and owner (ours adds /etc/hostname and /etc/hosts, and keeps the
 	// udhcpc directory traversable).
-	theirsRoot := filepath.Join(theirs, "c1/rootfs")
+	theirsRoot := filepath.Join(theirs, c1, "rootfs")
 	filepath.Walk(theirsRoot, func(p string, fi os.FileInfo, err error) error {
 		if err != nil {
 			return err
 		}
 		rel, _ := filepath.Rel(theirsRoot, p)
-		o, err := os.Lstat(filepath.Join(ours, "c1/rootfs", rel))
+		o, err := os.Lstat(filepath.Join(ours, c1, "rootfs", rel))
 		if err != nil {
 			t.Errorf("rootfs: %s missing", rel)
 			return nil
@@ -124,8 +132,8 @@ func TestBusyboxMatchesLXC(t *testing.T) {
 		}
 		return nil
 	})
-	lxc(t, "lxc-destroy", "-P", theirs, "-n", "c1")
-	if r := testutil.Run(t, "lxc-destroy", "-P", ours, "-n", "c1"); r.Code != 0 {
+	lxc(t, "lxc-destroy", "-P", theirs, "-n", c1)
+	if r := testutil.Run(t, "lxc-destroy", "-P", ours, "-n", c1); r.Code != 0 {
 		t.Fatal(r)
 	}
 }
@@ -136,22 +144,22 @@ func TestLXCBusyboxTemplate(t *testing.T) {
 	testutil.Integration(t)
 	ours, theirs := testutil.LXCPath(t), testutil.LXCPath(t)
 	tpl := "/usr/share/lxc/templates/lxc-busybox"
-	if r := run(t, "-P", ours, "-n", "c1", "-t", tpl); r.Code != 0 {
+	if r := run(t, "-P", ours, "-n", c1, "-t", tpl); r.Code != 0 {
 		t.Fatal(r)
 	}
-	if r := lxc(t, "lxc-create", "-P", theirs, "-n", "c1", "-t", tpl); r.Code != 0 {
+	if r := lxc(t, "lxc-create", "-P", theirs, "-n", c1, "-t", tpl); r.Code != 0 {
 		t.Fatal(r)
 	}
-	got := norm(read(t, filepath.Join(ours, "c1/config")), ours)
-	want := norm(read(t, filepath.Join(theirs, "c1/config")), theirs)
+	got := norm(read(t, filepath.Join(ours, c1, "config")), ours)
+	want := norm(read(t, filepath.Join(theirs, c1, "config")), theirs)
 	if got != want {
 		t.Errorf("config differs:\n--- ours\n%s\n--- LXC\n%s", got, want)
 	}
-	if _, err := os.Stat(filepath.Join(ours, "c1/rootfs/bin/busybox")); err != nil {
+	if _, err := os.Stat(filepath.Join(ours, c1, "rootfs/bin/busybox")); err != nil {
 		t.Error(err)
 	}
-	lxc(t, "lxc-destroy", "-P", theirs, "-n", "c1")
-	testutil.MustRun(t, "lxc-destroy", "-P", ours, "-n", "c1")
+	lxc(t, "lxc-destroy", "-P", theirs, "-n", c1)
+	testutil.MustRun(t, "lxc-destroy", "-P", ours, "-n", c1)
 }
 
 // TestNoneSavesConfigAsLXC: -t none writes the initial config exactly as
@@ -162,50 +170,52 @@ func TestNoneSavesConfigAsLXC(t *testing.T) {
 	ours, theirs := testutil.LXCPath(t), testutil.LXCPath(t)
 	cfg := filepath.Join(t.TempDir(), "odd.conf")
 	testutil.WriteFile(t, cfg, "# a comment\n   lxc.net.0.type=veth   \nlxc.net.0.hwaddr = 00:16:3e:xx:xx:xx\nlxc.net.0.link = lxcbr0\n\n  \t\nfoo bar\nlxc.group = web\r\nlxc.uts.name = x\n# no newline at the end", 0o644)
-	if r := run(t, "-P", ours, "-n", "c1", "-t", "none", "-f", cfg); r.Code != 0 {
+	if r := run(t, "-P", ours, "-n", c1, "-t", "none", "-f", cfg); r.Code != 0 {
 		t.Fatal(r)
 	}
-	if r := lxc(t, "lxc-create", "-P", theirs, "-n", "c1", "-t", "none", "-f", cfg); r.Code != 0 {
+	if r := lxc(t, "lxc-create", "-P", theirs, "-n", c1, "-t", "none", "-f", cfg); r.Code != 0 {
 		t.Fatal(r)
 	}
 	mac := regexp.MustCompile(`00:16:3e:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}`)
-	got := mac.ReplaceAllString(read(t, filepath.Join(ours, "c1/config")), "MAC")
-	want := mac.ReplaceAllString(read(t, filepath.Join(theirs, "c1/config")), "MAC")
+	got := mac.ReplaceAllString(read(t, filepath.Join(ours, c1, "config")), "MAC")
+	want := mac.ReplaceAllString(read(t, filepath.Join(theirs, c1, "config")), "MAC")
 	if got != want {
 		t.Errorf("config differs:\n--- ours\n%q\n--- LXC\n%q", got, want)
 	}
 	for _, d := range []string{ours, theirs} {
-		ents, _ := os.ReadDir(filepath.Join(d, "c1"))
+		ents, _ := os.ReadDir(filepath.Join(d, c1))
 		if len(ents) != 1 {
 			t.Errorf("%s: %d entries in the container dir, want only config", d, len(ents))
 		}
 	}
-	lxc(t, "lxc-destroy", "-P", theirs, "-n", "c1")
-	testutil.MustRun(t, "lxc-destroy", "-P", ours, "-n", "c1")
+	lxc(t, "lxc-destroy", "-P", theirs, "-n", c1)
+	testutil.MustRun(t, "lxc-destroy", "-P", ours, "-n", c1)
 }
 
 func TestValidationMessages(t *testing.T) {
 	testutil.Integration(t)
 	p := testutil.LXCPath(t)
+	x, y := testutil.UniqueName("gx"), testutil.UniqueName("gy")
 	for _, c := range []struct {
 		args []string
 		want string
 	}{
-		{[]string{"-n", "x"}, `lxc-create: x: A template must be specified
+		{[]string{"-n", x}, `lxc-create: x: A template must be specified
 lxc-create: x: Use "none" if you really want a container without a rootfs
 `},
-		{[]string{"-n", "x", "-t", "busybox", "-B", "foo"}, "lxc-create: x: foo is not a valid backing storage type\n"},
-		{[]string{"-n", "x", "-t", "busybox", "--fssize", "1G"}, "lxc-create: x: Filesystem type and size are only valid with block devices\n"},
-		{[]string{"-n", "x", "-t", "busybox", "--lvname", "a"}, "lxc-create: x: --lvname, --vgname and --thinpool are only valid with -B lvm\n"},
-		{[]string{"-n", "x", "-t", "busybox", "-B", "lvm", "--rbdname", "a"}, "lxc-create: x: --rbdname and --rbdpool are only valid with -B rbd\n"},
-		{[]string{"-n", "x", "-t", "busybox", "--zfsroot", "a"}, "lxc-create: x: zfsroot is only valid with -B zfs\n"},
-		{[]string{"-n", "x", "-t", "busybox", "--dir", "rel"}, "lxc-create: x: --dir should use absolute path\n"},
-		{[]string{"-n", "x", "-t", "busybox", "-B", "lvm,dir"}, "lxc-create: x: lvm,dir is not a valid backing storage type\n"},
-		{[]string{"-n", "x", "-t", "busybox", "-B", "zfs"}, "lxc-create: x: storage type \"zfs\" is not supported by golxc yet (supported: dir, btrfs, overlay, best)\n"},
-		{[]string{"-n", "x", "-t", "nosuch"}, "lxc-create: x: bad template: nosuch\nlxc-create: x: Template \"nosuch\" not found\nlxc-create: x: Failed to create container x\n"},
-		{[]string{"-n", "x", "-t", "/nonexist"}, "lxc-create: x: Bad template pathname: /nonexist\nlxc-create: x: Template \"/nonexist\" not found\nlxc-create: x: Failed to create container x\n"},
+		{[]string{"-n", x, "-t", "busybox", "-B", "foo"}, "lxc-create: x: foo is not a valid backing storage type\n"},
+		{[]string{"-n", x, "-t", "busybox", "--fssize", "1G"}, "lxc-create: x: Filesystem type and size are only valid with block devices\n"},
+		{[]string{"-n", x, "-t", "busybox", "--lvname", "a"}, "lxc-create: x: --lvname, --vgname and --thinpool are only valid with -B lvm\n"},
+		{[]string{"-n", x, "-t", "busybox", "-B", "lvm", "--rbdname", "a"}, "lxc-create: x: --rbdname and --rbdpool are only valid with -B rbd\n"},
+		{[]string{"-n", x, "-t", "busybox", "--zfsroot", "a"}, "lxc-create: x: zfsroot is only valid with -B zfs\n"},
+		{[]string{"-n", x, "-t", "busybox", "--dir", "rel"}, "lxc-create: x: --dir should use absolute path\n"},
+		{[]string{"-n", x, "-t", "busybox", "-B", "lvm,dir"}, "lxc-create: x: lvm,dir is not a valid backing storage type\n"},
+		{[]string{"-n", x, "-t", "busybox", "-B", "zfs"}, "lxc-create: x: storage type \"zfs\" is not supported by golxc yet (supported: dir, btrfs, overlay, best)\n"},
+		{[]string{"-n", x, "-t", "nosuch"}, "lxc-create: x: bad template: nosuch\nlxc-create: x: Template \"nosuch\" not found\nlxc-create: x: Failed to create container x\n"},
+		{[]string{"-n", x, "-t", "/nonexist"}, "lxc-create: x: Bad template pathname: /nonexist\nlxc-create: x: Template \"/nonexist\" not found\nlxc-create: x: Failed to create container x\n"},
 	} {
 		r := run(t, append([]string{"-P", p}, c.args...)...)
+		c.want = strings.ReplaceAll(strings.ReplaceAll(c.want, "lxc-create: x:", "lxc-create: "+x+":"), "container x\n", "container "+x+"\n")
 		if r.Code != 1 || r.Stderr != c.want || r.Stdout != "" {
 			t.Errorf("lxc-create %v:\n%s\nwant stderr %q", c.args, r, c.want)
 		}
@@ -214,13 +224,13 @@ lxc-create: x: Use "none" if you really want a container without a rootfs
 		t.Errorf("failed creates left %v", ents)
 	}
 	// -t n is -t none (LXC compares a prefix of "none").
-	if r := run(t, "-P", p, "-n", "y", "-t", "n"); r.Code != 0 {
+	if r := run(t, "-P", p, "-n", y, "-t", "n"); r.Code != 0 {
 		t.Fatal(r)
 	}
-	if r := run(t, "-P", p, "-n", "y", "-t", "none"); r.Code != 1 || r.Stderr != "lxc-create: y: Container already exists\n" {
+	if r := run(t, "-P", p, "-n", y, "-t", "none"); r.Code != 1 || r.Stderr != "lxc-create: "+y+": Container already exists\n" {
 		t.Errorf("existing container: %s", r)
 	}
-	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", "y")
+	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", y)
 }
 
 // writeTemplate makes an executable shell template.
@@ -242,30 +252,30 @@ echo "lxc.uts.name = fromtemplate" >> "$d/config"
 echo to-stdout
 echo to-stderr >&2
 `)
-	r := run(t, "-P", p, "-n", "c1", "-t", tpl, "-f", netConfig(t), "--", "-r", "bookworm", "--opt=a b")
+	r := run(t, "-P", p, "-n", c1, "-t", tpl, "-f", netConfig(t), "--", "-r", "bookworm", "--opt=a b")
 	if r.Code != 0 {
 		t.Fatal(r)
 	}
 	if r.Stdout != "to-stdout\n" || r.Stderr != "to-stderr\n" {
 		t.Errorf("template output not passed through: %s", r)
 	}
-	want := strings.Join([]string{"--path=" + p + "/c1", "--name=c1", "--rootfs=" + p + "/c1/rootfs", "-r", "bookworm", "--opt=a b"}, "\n") + "\n"
+	want := strings.Join([]string{"--path=" + p + "/" + c1, "--name=" + c1, "--rootfs=" + p + "/" + c1 + "/rootfs", "-r", "bookworm", "--opt=a b"}, "\n") + "\n"
 	if got := read(t, argsFile); got != want {
 		t.Errorf("template argv:\n%s\nwant\n%s", got, want)
 	}
-	cfg := read(t, filepath.Join(p, "c1/config"))
-	wantHead := "# Template used to create this container: " + tpl + "\n# Parameters passed to the template: -r bookworm --opt=a b\n# For additional config options, please look at lxc.container.conf(5)\n\n# Uncomment the following line to support nesting containers:\n#lxc.include = /usr/share/lxc/config/nesting.conf\n# (Be aware this has security implications)\n\nlxc.net.0.type = empty\nlxc.rootfs.path = dir:" + p + "/c1/rootfs\nlxc.uts.name = fromtemplate\n"
+	cfg := read(t, filepath.Join(p, c1, "config"))
+	wantHead := "# Template used to create this container: " + tpl + "\n# Parameters passed to the template: -r bookworm --opt=a b\n# For additional config options, please look at lxc.container.conf(5)\n\n# Uncomment the following line to support nesting containers:\n#lxc.include = /usr/share/lxc/config/nesting.conf\n# (Be aware this has security implications)\n\nlxc.net.0.type = empty\nlxc.rootfs.path = dir:" + p + "/" + c1 + "/rootfs\nlxc.uts.name = fromtemplate\n"
 	if cfg != wantHead {
 		t.Errorf("config:\n%s\nwant\n%s", cfg, wantHead)
 	}
-	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", "c1")
+	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", c1)
 
 	// -q: the template's stdio goes to /dev/null.
-	r = run(t, "-q", "-P", p, "-n", "c2", "-t", tpl)
+	r = run(t, "-q", "-P", p, "-n", c2, "-t", tpl)
 	if r.Code != 0 || r.Stdout != "" || r.Stderr != "" {
 		t.Errorf("-q: %s", r)
 	}
-	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", "c2")
+	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", c2)
 }
 
 // TestFailedTemplateLeavesNothing: a template that fails after writing
@@ -274,7 +284,7 @@ echo to-stderr >&2
 func TestFailedTemplateLeavesNothing(t *testing.T) {
 	testutil.Integration(t)
 	p := testutil.LXCPath(t)
-	if r := run(t, "-P", p, "-n", "keep", "-t", "none"); r.Code != 0 {
+	if r := run(t, "-P", p, "-n", keep, "-t", "none"); r.Code != 0 {
 		t.Fatal(r)
 	}
 	tpl := writeTemplate(t, `for a; do case "$a" in --rootfs=*) r=${a#--rootfs=};; --path=*) d=${a#--path=};; esac; done
@@ -282,33 +292,33 @@ mkdir -p "$r/etc" && echo x > "$r/etc/file" && echo "lxc.uts.name = y" >> "$d/co
 echo "debootstrap failed" >&2
 exit 3
 `)
-	r := run(t, "-P", p, "-n", "c1", "-t", tpl)
+	r := run(t, "-P", p, "-n", c1, "-t", tpl)
 	if r.Code != 1 {
 		t.Fatalf("exit %d: %s", r.Code, r)
 	}
-	for _, want := range []string{"run template " + tpl + ": template lxc-test exited with status 3", "Failed to create container from template", "Failed to create container c1"} {
+	for _, want := range []string{"run template " + tpl + ": template lxc-test exited with status 3", "Failed to create container from template", "Failed to create container " + c1} {
 		if !strings.Contains(r.Stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.Stderr)
 		}
 	}
-	if _, err := os.Lstat(filepath.Join(p, "c1")); !os.IsNotExist(err) {
+	if _, err := os.Lstat(filepath.Join(p, c1)); !os.IsNotExist(err) {
 		t.Errorf("container directory left: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(p, "keep/config")); err != nil {
+	if _, err := os.Stat(filepath.Join(p, keep, "config")); err != nil {
 		t.Errorf("other container damaged: %v", err)
 	}
 	// A template writing a key LXC refuses: the create fails too.
 	bad := writeTemplate(t, `for a; do case "$a" in --path=*) d=${a#--path=};; esac; done
 echo "lxc.no.such.key = 1" >> "$d/config"
 `)
-	r = run(t, "-P", p, "-n", "c2", "-t", bad)
+	r = run(t, "-P", p, "-n", c2, "-t", bad)
 	if r.Code != 1 || !strings.Contains(r.Stderr, "load the config the template wrote") {
 		t.Errorf("invalid config from template: %s", r)
 	}
-	if _, err := os.Lstat(filepath.Join(p, "c2")); !os.IsNotExist(err) {
+	if _, err := os.Lstat(filepath.Join(p, c2)); !os.IsNotExist(err) {
 		t.Errorf("container directory left: %v", err)
 	}
-	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", "keep")
+	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", keep)
 }
 
 // slowTemplate writes into the rootfs, starts a background child that
@@ -352,7 +362,7 @@ func TestInterruptedCreate(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		p := testutil.LXCPath(t)
 		started := filepath.Join(t.TempDir(), "started")
-		cmd, errb := startCreate(t, "-P", p, "-n", "c1", "-t", slowTemplate(t, started))
+		cmd, errb := startCreate(t, "-P", p, "-n", c1, "-t", slowTemplate(t, started))
 		waitFile(t, started)
 		cmd.Process.Signal(sig)
 		err := cmd.Wait()
@@ -366,7 +376,7 @@ func TestInterruptedCreate(t *testing.T) {
 		if !strings.Contains(errb.String(), "interrupted by") {
 			t.Errorf("%v: stderr %q", sig, errb)
 		}
-		if _, err := os.Lstat(filepath.Join(p, "c1")); !os.IsNotExist(err) {
+		if _, err := os.Lstat(filepath.Join(p, c1)); !os.IsNotExist(err) {
 			t.Errorf("%v: container directory left", sig)
 		}
 		time.Sleep(300 * time.Millisecond)
@@ -382,7 +392,7 @@ func TestKilledCreateIsCleanedUp(t *testing.T) {
 	testutil.Integration(t)
 	p := testutil.LXCPath(t)
 	started := filepath.Join(t.TempDir(), "started")
-	cmd, _ := startCreate(t, "-P", p, "-n", "c1", "-t", slowTemplate(t, started))
+	cmd, _ := startCreate(t, "-P", p, "-n", c1, "-t", slowTemplate(t, started))
 	waitFile(t, started)
 	cmd.Process.Kill()
 	cmd.Wait()
@@ -395,20 +405,20 @@ func TestKilledCreateIsCleanedUp(t *testing.T) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(p, "c1/partial")); err != nil {
+	if _, err := os.Stat(filepath.Join(p, c1, "partial")); err != nil {
 		t.Fatalf("no partial marker after SIGKILL: %v", err)
 	}
-	r := run(t, "-P", p, "-n", "c1", "-t", "busybox", "-f", netConfig(t))
+	r := run(t, "-P", p, "-n", c1, "-t", "busybox", "-f", netConfig(t))
 	if r.Code != 0 {
 		t.Fatal(r)
 	}
 	if !strings.Contains(r.Stderr, "removing the remains of an interrupted creation") {
 		t.Errorf("stderr: %q", r.Stderr)
 	}
-	if _, err := os.Stat(filepath.Join(p, "c1/rootfs/var/log-child")); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(p, c1, "rootfs/var/log-child")); !os.IsNotExist(err) {
 		t.Error("remains of the killed create kept")
 	}
-	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", "c1")
+	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", c1)
 }
 
 // TestConcurrentCreate: two creates of one name at once: one wins, the
@@ -423,7 +433,7 @@ func TestConcurrentCreate(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			results[i] = run(t, "-P", p, "-n", "c1", "-t", tpl)
+			results[i] = run(t, "-P", p, "-n", c1, "-t", tpl)
 		}(i)
 	}
 	wg.Wait()
@@ -442,10 +452,10 @@ func TestConcurrentCreate(t *testing.T) {
 	if wins != 1 {
 		t.Fatalf("%d creates succeeded", wins)
 	}
-	if _, err := os.Stat(filepath.Join(p, "c1/config")); err != nil {
+	if _, err := os.Stat(filepath.Join(p, c1, "config")); err != nil {
 		t.Fatal(err)
 	}
-	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", "c1")
+	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", c1)
 }
 
 // TestExternalDir: --dir makes the rootfs elsewhere, lxc-destroy removes it
@@ -455,26 +465,26 @@ func TestExternalDir(t *testing.T) {
 	p := testutil.LXCPath(t)
 	base := t.TempDir()
 	dir := filepath.Join(base, "roots/c1")
-	if r := run(t, "-P", p, "-n", "c1", "-t", "busybox", "--dir", dir, "-f", netConfig(t)); r.Code != 0 {
+	if r := run(t, "-P", p, "-n", c1, "-t", "busybox", "--dir", dir, "-f", netConfig(t)); r.Code != 0 {
 		t.Fatal(r)
 	}
-	if !strings.Contains(read(t, filepath.Join(p, "c1/config")), "lxc.rootfs.path = dir:"+dir+"\n") {
+	if !strings.Contains(read(t, filepath.Join(p, c1, "config")), "lxc.rootfs.path = dir:"+dir+"\n") {
 		t.Error("rootfs path not in config")
 	}
-	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", "c1")
+	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", c1)
 	if _, err := os.Lstat(dir); !os.IsNotExist(err) {
 		t.Errorf("external rootfs not removed: %v", err)
 	}
 	full := filepath.Join(base, "data")
 	testutil.WriteFile(t, filepath.Join(full, "precious"), "x", 0o644)
-	r := run(t, "-P", p, "-n", "c2", "-t", "busybox", "--dir", full)
+	r := run(t, "-P", p, "-n", c2, "-t", "busybox", "--dir", full)
 	if r.Code != 1 || !strings.Contains(r.Stderr, "is not empty") {
 		t.Errorf("non-empty --dir: %s", r)
 	}
 	if _, err := os.Stat(filepath.Join(full, "precious")); err != nil {
 		t.Error(err)
 	}
-	if _, err := os.Lstat(filepath.Join(p, "c2")); !os.IsNotExist(err) {
+	if _, err := os.Lstat(filepath.Join(p, c2)); !os.IsNotExist(err) {
 		t.Error("container left")
 	}
 }
@@ -483,17 +493,17 @@ func TestExternalDir(t *testing.T) {
 func TestOverlayCreate(t *testing.T) {
 	testutil.Integration(t)
 	p := testutil.LXCPath(t)
-	if r := run(t, "-P", p, "-n", "c1", "-t", "busybox", "-B", "overlay", "-f", netConfig(t)); r.Code != 0 {
+	if r := run(t, "-P", p, "-n", c1, "-t", "busybox", "-B", "overlay", "-f", netConfig(t)); r.Code != 0 {
 		t.Fatal(r)
 	}
-	want := "lxc.rootfs.path = overlay:" + p + "/c1/rootfs:" + p + "/c1/overlay/delta\n"
-	if !strings.Contains(read(t, filepath.Join(p, "c1/config")), want) {
+	want := "lxc.rootfs.path = overlay:" + p + "/" + c1 + "/rootfs:" + p + "/" + c1 + "/overlay/delta\n"
+	if !strings.Contains(read(t, filepath.Join(p, c1, "config")), want) {
 		t.Errorf("config lacks %q", want)
 	}
-	if _, err := os.Stat(filepath.Join(p, "c1/rootfs/bin/busybox")); err != nil {
+	if _, err := os.Stat(filepath.Join(p, c1, "rootfs/bin/busybox")); err != nil {
 		t.Error(err)
 	}
-	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", "c1")
+	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", c1)
 }
 
 // TestBtrfs: -B btrfs and -B best on a btrfs filesystem (a loop image)
@@ -504,19 +514,19 @@ func TestBtrfs(t *testing.T) {
 	mnt := btrfsMount(t)
 	p := filepath.Join(mnt, "lxc")
 	for _, b := range []string{"btrfs", "best"} {
-		if r := run(t, "-P", p, "-n", "c1", "-t", "busybox", "-B", b, "-f", netConfig(t)); r.Code != 0 {
+		if r := run(t, "-P", p, "-n", c1, "-t", "busybox", "-B", b, "-f", netConfig(t)); r.Code != 0 {
 			t.Fatal(r)
 		}
-		if !strings.Contains(read(t, filepath.Join(p, "c1/config")), "lxc.rootfs.path = btrfs:"+p+"/c1/rootfs\n") {
+		if !strings.Contains(read(t, filepath.Join(p, c1, "config")), "lxc.rootfs.path = btrfs:"+p+"/"+c1+"/rootfs\n") {
 			t.Errorf("-B %s: not a btrfs rootfs", b)
 		}
 		var st syscall.Stat_t
-		syscall.Stat(filepath.Join(p, "c1/rootfs"), &st)
+		syscall.Stat(filepath.Join(p, c1, "rootfs"), &st)
 		if st.Ino != 256 {
 			t.Errorf("-B %s: rootfs is not a subvolume (inode %d)", b, st.Ino)
 		}
-		testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", "c1")
-		if _, err := os.Lstat(filepath.Join(p, "c1")); !os.IsNotExist(err) {
+		testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", c1)
+		if _, err := os.Lstat(filepath.Join(p, c1)); !os.IsNotExist(err) {
 			t.Errorf("-B %s: container left", b)
 		}
 	}

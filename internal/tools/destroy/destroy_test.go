@@ -12,6 +12,14 @@ import (
 	"github.com/golxc/golxc/internal/testutil"
 )
 
+// Container names are unique per run: testutil's leftover check looks for
+// cgroups and processes by container name, host-wide.
+var (
+	c1, c2, c3, c4 = testutil.UniqueName("da"), testutil.UniqueName("db"), testutil.UniqueName("dc"), testutil.UniqueName("dd")
+	theirs, ours   = testutil.UniqueName("dt"), testutil.UniqueName("do")
+	nope           = testutil.UniqueName("dn")
+)
+
 func hostData(t *testing.T) string {
 	t.Helper()
 	d := t.TempDir()
@@ -41,7 +49,7 @@ func gone(t *testing.T, p string) {
 func TestBindMountLeftByKilledContainer(t *testing.T) {
 	testutil.Integration(t)
 	p := testutil.LXCPath(t)
-	cdir := testutil.BusyboxContainer(t, p, "c1")
+	cdir := testutil.BusyboxContainer(t, p, c1)
 	host := hostData(t)
 	mnt := filepath.Join(cdir, "rootfs/mnt/host")
 	os.MkdirAll(mnt, 0o755)
@@ -58,7 +66,7 @@ func TestBindMountLeftByKilledContainer(t *testing.T) {
 	}
 	t.Cleanup(func() { syscall.Unmount(fmnt, syscall.MNT_DETACH) })
 
-	r := testutil.Run(t, "lxc-destroy", "-P", p, "-n", "c1")
+	r := testutil.Run(t, "lxc-destroy", "-P", p, "-n", c1)
 	if r.Code != 0 {
 		t.Fatal(r)
 	}
@@ -81,22 +89,22 @@ func TestSymlinksNeverFollowed(t *testing.T) {
 
 	// Symlinks inside the rootfs, absolute and relative.
 	host := hostData(t)
-	cdir := testutil.BusyboxContainer(t, p, "c1")
+	cdir := testutil.BusyboxContainer(t, p, c1)
 	os.Symlink(host, filepath.Join(cdir, "rootfs/host-abs"))
 	rel, _ := filepath.Rel(filepath.Join(cdir, "rootfs"), host)
 	os.Symlink(rel, filepath.Join(cdir, "rootfs/host-rel"))
 	os.Symlink(filepath.Join(host, "precious"), filepath.Join(cdir, "rootfs/etc/file-link"))
-	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", "c1")
+	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", c1)
 	checkHostData(t, host)
 	gone(t, cdir)
 
 	// The rootfs directory is a symlink to host data.
 	host2 := hostData(t)
-	cdir = filepath.Join(p, "c2")
+	cdir = filepath.Join(p, c2)
 	os.MkdirAll(cdir, 0o770)
 	os.Symlink(host2, filepath.Join(cdir, "rootfs"))
 	testutil.WriteFile(t, filepath.Join(cdir, "config"), "lxc.rootfs.path = dir:"+cdir+"/rootfs\n", 0o640)
-	r := testutil.Run(t, "lxc-destroy", "-P", p, "-n", "c2")
+	r := testutil.Run(t, "lxc-destroy", "-P", p, "-n", c2)
 	checkHostData(t, host2)
 	if r.Code != 0 || !strings.Contains(r.Stderr, "not deleting through it") {
 		t.Errorf("rootfs symlink: %s", r)
@@ -105,9 +113,9 @@ func TestSymlinksNeverFollowed(t *testing.T) {
 
 	// lxc.rootfs.path names a host directory golxc did not create.
 	host3 := hostData(t)
-	cdir = filepath.Join(p, "c3")
+	cdir = filepath.Join(p, c3)
 	testutil.WriteFile(t, filepath.Join(cdir, "config"), "lxc.rootfs.path = dir:"+host3+"\n", 0o640)
-	r = testutil.Run(t, "lxc-destroy", "-P", p, "-n", "c3")
+	r = testutil.Run(t, "lxc-destroy", "-P", p, "-n", c3)
 	if r.Code != 0 || !strings.Contains(r.Stderr, "left in place") {
 		t.Errorf("outside rootfs: %s", r)
 	}
@@ -116,22 +124,22 @@ func TestSymlinksNeverFollowed(t *testing.T) {
 
 	// The container directory itself is a symlink.
 	host4 := hostData(t)
-	testutil.WriteFile(t, filepath.Join(host4, "config"), "lxc.uts.name = c4\n", 0o640)
-	os.Symlink(host4, filepath.Join(p, "c4"))
-	r = testutil.Run(t, "lxc-destroy", "-P", p, "-n", "c4")
+	testutil.WriteFile(t, filepath.Join(host4, "config"), "lxc.uts.name = "+c4+"\n", 0o640)
+	os.Symlink(host4, filepath.Join(p, c4))
+	r = testutil.Run(t, "lxc-destroy", "-P", p, "-n", c4)
 	if r.Code != 1 || !strings.Contains(r.Stderr, "is a symlink") {
 		t.Errorf("symlinked container dir: %s", r)
 	}
 	checkHostData(t, host4)
-	os.Remove(filepath.Join(p, "c4"))
+	os.Remove(filepath.Join(p, c4))
 }
 
 // TestManagedZero: lxc.rootfs.managed = 0 leaves everything, as LXC.
 func TestManagedZero(t *testing.T) {
 	testutil.Integration(t)
 	p := testutil.LXCPath(t)
-	cdir := testutil.BusyboxContainer(t, p, "c1", "lxc.rootfs.managed = 0")
-	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", "c1")
+	cdir := testutil.BusyboxContainer(t, p, c1, "lxc.rootfs.managed = 0")
+	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", c1)
 	for _, f := range []string{"config", "rootfs/bin/busybox"} {
 		if _, err := os.Stat(filepath.Join(cdir, f)); err != nil {
 			t.Errorf("%s removed: %v", f, err)
@@ -144,26 +152,26 @@ func TestManagedZero(t *testing.T) {
 func TestRefusals(t *testing.T) {
 	testutil.Integration(t)
 	p := testutil.LXCPath(t)
-	r := testutil.Run(t, "lxc-destroy", "-P", p, "-n", "nope")
-	if r.Code != 1 || r.Stderr != "lxc-destroy: nope: Container is not defined\n" {
+	r := testutil.Run(t, "lxc-destroy", "-P", p, "-n", nope)
+	if r.Code != 1 || r.Stderr != "lxc-destroy: "+nope+": Container is not defined\n" {
 		t.Errorf("not defined: %s", r)
 	}
-	cdir := testutil.BusyboxContainer(t, p, "c1")
-	testutil.WriteFile(t, filepath.Join(cdir, "lxc_snapshots"), p+"\nc2\n", 0o644)
-	r = testutil.Run(t, "lxc-destroy", "-P", p, "-n", "c1")
-	if r.Code != 1 || r.Stderr != "lxc-destroy: c1: Destroying c1 failed: c1 has clones\n" {
+	cdir := testutil.BusyboxContainer(t, p, c1)
+	testutil.WriteFile(t, filepath.Join(cdir, "lxc_snapshots"), p+"\n"+c2+"\n", 0o644)
+	r = testutil.Run(t, "lxc-destroy", "-P", p, "-n", c1)
+	if r.Code != 1 || r.Stderr != "lxc-destroy: "+c1+": Destroying "+c1+" failed: "+c1+" has clones\n" {
 		t.Errorf("clones: %s", r)
 	}
 	os.Remove(filepath.Join(cdir, "lxc_snapshots"))
 	os.MkdirAll(filepath.Join(cdir, "snaps/snap0"), 0o755)
-	r = testutil.Run(t, "lxc-destroy", "-P", p, "-n", "c1")
-	if r.Code != 1 || r.Stderr != "lxc-destroy: c1: Destroying c1 failed: c1 has snapshots\n" {
+	r = testutil.Run(t, "lxc-destroy", "-P", p, "-n", c1)
+	if r.Code != 1 || r.Stderr != "lxc-destroy: "+c1+": Destroying "+c1+" failed: "+c1+" has snapshots\n" {
 		t.Errorf("snapshots: %s", r)
 	}
 	os.RemoveAll(filepath.Join(cdir, "snaps"))
 	// An empty snaps directory is removed, as LXC does.
 	os.MkdirAll(filepath.Join(cdir, "snaps"), 0o755)
-	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", "c1")
+	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", c1)
 	gone(t, cdir)
 }
 
@@ -171,13 +179,13 @@ func TestRefusals(t *testing.T) {
 func TestSnapshotsFlag(t *testing.T) {
 	testutil.Integration(t)
 	p := testutil.LXCPath(t)
-	cdir := testutil.BusyboxContainer(t, p, "c1")
-	testutil.MustRun(t, "lxc-snapshot", "-P", p, "-n", "c1")
-	testutil.MustRun(t, "lxc-snapshot", "-P", p, "-n", "c1")
-	if r := testutil.Run(t, "lxc-destroy", "-P", p, "-n", "c1"); r.Code != 1 {
+	cdir := testutil.BusyboxContainer(t, p, c1)
+	testutil.MustRun(t, "lxc-snapshot", "-P", p, "-n", c1)
+	testutil.MustRun(t, "lxc-snapshot", "-P", p, "-n", c1)
+	if r := testutil.Run(t, "lxc-destroy", "-P", p, "-n", c1); r.Code != 1 {
 		t.Fatalf("destroy with snapshots: %s", r)
 	}
-	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", "c1", "-s")
+	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", c1, "-s")
 	gone(t, cdir)
 }
 
@@ -186,11 +194,11 @@ func TestSnapshotsFlag(t *testing.T) {
 func TestRunning(t *testing.T) {
 	testutil.Integration(t)
 	p := testutil.LXCPath(t)
-	cdir := testutil.BusyboxContainer(t, p, "c1")
-	testutil.MustRun(t, "lxc-start", "-P", p, "-n", "c1")
+	cdir := testutil.BusyboxContainer(t, p, c1)
+	testutil.MustRun(t, "lxc-start", "-P", p, "-n", c1)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		r := testutil.Run(t, "lxc-info", "-P", p, "-n", "c1", "-s", "-H")
+		r := testutil.Run(t, "lxc-info", "-P", p, "-n", c1, "-s", "-H")
 		if strings.TrimSpace(r.Stdout) == "RUNNING" {
 			break
 		}
@@ -199,11 +207,11 @@ func TestRunning(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	r := testutil.Run(t, "lxc-destroy", "-P", p, "-n", "c1")
-	if r.Code != 1 || r.Stderr != "lxc-destroy: c1: c1 is running\n" {
+	r := testutil.Run(t, "lxc-destroy", "-P", p, "-n", c1)
+	if r.Code != 1 || r.Stderr != "lxc-destroy: "+c1+": "+c1+" is running\n" {
 		t.Errorf("running: %s", r)
 	}
-	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", "c1", "-f")
+	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", c1, "-f")
 	gone(t, cdir)
 }
 
@@ -212,17 +220,17 @@ func TestRunning(t *testing.T) {
 func TestInteropWithLXC(t *testing.T) {
 	testutil.Integration(t)
 	p := testutil.LXCPath(t)
-	if out, err := exec.Command("/usr/bin/lxc-create", "-P", p, "-n", "theirs", "-t", "busybox").CombinedOutput(); err != nil {
+	if out, err := exec.Command("/usr/bin/lxc-create", "-P", p, "-n", theirs, "-t", "busybox").CombinedOutput(); err != nil {
 		t.Fatalf("lxc-create: %v\n%s", err, out)
 	}
-	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", "theirs")
-	gone(t, filepath.Join(p, "theirs"))
-	r := testutil.RunIn(t, []string{"GOLXC_TEMPLATE_DIR=" + filepath.Join(testutil.RepoRoot(), "templates")}, "", "lxc-create", "-P", p, "-n", "ours", "-t", "busybox")
+	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", theirs)
+	gone(t, filepath.Join(p, theirs))
+	r := testutil.RunIn(t, []string{"GOLXC_TEMPLATE_DIR=" + filepath.Join(testutil.RepoRoot(), "templates")}, "", "lxc-create", "-P", p, "-n", ours, "-t", "busybox")
 	if r.Code != 0 {
 		t.Fatal(r)
 	}
-	if out, err := exec.Command("/usr/bin/lxc-destroy", "-P", p, "-n", "ours").CombinedOutput(); err != nil {
+	if out, err := exec.Command("/usr/bin/lxc-destroy", "-P", p, "-n", ours).CombinedOutput(); err != nil {
 		t.Fatalf("LXC's lxc-destroy: %v\n%s", err, out)
 	}
-	gone(t, filepath.Join(p, "ours"))
+	gone(t, filepath.Join(p, ours))
 }
