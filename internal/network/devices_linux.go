@@ -66,10 +66,16 @@ func (d *Devices) setupVeth(n *nic) (err error) {
 		PeerNumRxQueues:  uint32(c.VethRxQueues),
 		PeerNumTxQueues:  uint32(c.VethTxQueues),
 	}
-	if c.VethRxQueues > 0 && c.VethTxQueues > 0 {
-		// What the container receives the host end sends: LXC gives the
-		// host end the container's counts swapped.
-		v.NumTxQueues, v.NumRxQueues = c.VethRxQueues, c.VethTxQueues
+	// What the container receives the host end sends: LXC gives the host
+	// end the container's counts swapped. netlink copies a host count to
+	// the peer when the peer's is unset, so an unset peer count is spelled
+	// out as the kernel's default.
+	v.NumTxQueues, v.NumRxQueues = c.VethRxQueues, c.VethTxQueues
+	if c.VethRxQueues > 0 && c.VethTxQueues == 0 {
+		v.PeerNumTxQueues = uint32(defaultQueues())
+	}
+	if c.VethTxQueues > 0 && c.VethRxQueues == 0 {
+		v.PeerNumRxQueues = uint32(defaultQueues())
 	}
 	if err := d.host.LinkAdd(v); err != nil {
 		return kernelFeature("veth", fmt.Errorf("create veth pair %s/%s: %w", veth1, veth2, err))
@@ -125,6 +131,29 @@ func (d *Devices) setupVeth(n *nic) (err error) {
 	n.cleanup.Add(rev.Clone().Fail)
 	rev.Success()
 	return nil
+}
+
+// defaultQueues is the kernel's queue count for a veth without one
+// (veth_get_num_queues: the number of possible CPUs, at most 4096).
+func defaultQueues() int {
+	b, err := os.ReadFile("/sys/devices/system/cpu/possible")
+	if err != nil {
+		return 1
+	}
+	n := 0
+	for _, r := range strings.Split(strings.TrimSpace(string(b)), ",") {
+		lo, hi, ok := strings.Cut(r, "-")
+		a, err1 := strconv.Atoi(lo)
+		z := a
+		var err2 error
+		if ok {
+			z, err2 = strconv.Atoi(hi)
+		}
+		if err1 == nil && err2 == nil && z >= a {
+			n += z - a + 1
+		}
+	}
+	return max(1, min(n, 4096))
 }
 
 // attach puts the host end on the bridge: a Linux bridge through netlink,

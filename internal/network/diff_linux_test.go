@@ -98,6 +98,8 @@ func TestDifferentialAgainstLXC(t *testing.T) {
 			"lxc.net.3.name = eth%d",
 			"lxc.net.3.veth.n_rxqueues = 3",
 			"lxc.net.3.veth.n_txqueues = 2",
+			"lxc.net.4.type = veth",
+			"lxc.net.4.veth.n_rxqueues = 3",
 		}},
 		{"router mode", []string{
 			"lxc.net.0.type = veth",
