@@ -159,6 +159,9 @@ func Setup(ctx *Context) (_ *Devices, err error) {
 
 // open gets the namespaces and the two netlink handles.
 func (d *Devices) open() error {
+	// InitPID is our own child, blocked until we release it and not yet
+	// reaped, so the pid cannot have been reused: /proc/PID/ns/net is the
+	// container's namespace.
 	ns, err := netns.GetFromPid(d.ctx.InitPID)
 	if err != nil {
 		return fmt.Errorf("open network namespace of pid %d: %w", d.ctx.InitPID, err)
