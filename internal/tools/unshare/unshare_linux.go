@@ -1,0 +1,290 @@
+package unsharetool
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/cli"
+	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/ctl"
+	"github.com/golxc/golxc/internal/exeseal"
+	"github.com/golxc/golxc/internal/stage"
+)
+
+const stageName = "unshare"
+
+func init() {
+	stage.Register(stageName, childMain)
+}
+
+// childConfig is what the cloned child needs, sent once the parent has
+// finished with it (uid map written by os/exec, interfaces moved).
+type childConfig struct {
+	Argv     []string `json:"argv"`
+	Hostname string   `json:"hostname,omitempty"`
+	Remount  bool     `json:"remount,omitempty"`  // -M
+	MountNS  bool     `json:"mount_ns,omitempty"` // make / private first
+	SetUID   bool     `json:"setuid,omitempty"`
+	UID      int      `json:"uid"`
+}
+
+func run(x *cli.Ctx) error {
+	// Option handlers first: their failures are LXC's bare parse error.
+	var names []string
+	var err error
+	if opts.namespaces != "" {
+		if names, err = parseNamespaces(opts.namespaces); err != nil {
+			x.Plainf("%s: could not parse command line", x.Tool.Name)
+			return cli.Exit(1)
+		}
+	}
+	uid := 0
+	setUID := x.Flags.Changed("user")
+	if setUID {
+		if uid, err = lookupUser(opts.user); err != nil {
+			x.Plainf("%s: could not parse command line", x.Tool.Name)
+			return cli.Exit(1)
+		}
+	}
+	if len(x.Args) == 0 {
+		return x.Errorf("A command to execute in the new namespace is required")
+	}
+	if names == nil {
+		return x.Errorf("A namespace to execute command is required")
+	}
+	var flags uintptr
+	for _, n := range names {
+		flags |= config.NamespaceFlags[n]
+	}
+	if flags&unix.CLONE_NEWNET == 0 && len(opts.ifaces) > 0 {
+		return x.Errorf("-i <interfacename> needs -s NETWORK option")
+	}
+	if flags&unix.CLONE_NEWUTS == 0 && opts.hostname != "" {
+		return x.Errorf("-H <hostname> needs -s UTSNAME option")
+	}
+	if flags&unix.CLONE_NEWNS == 0 && opts.remount {
+		return x.Errorf("-M needs -s MOUNT option")
+	}
+	// LXC writes the uid map "UID <our uid> 1" for -u, which only a new
+	// user namespace accepts.
+	if setUID && flags&unix.CLONE_NEWUSER == 0 {
+		return x.Errorf("Failed to map uid: -u needs -s USER")
+	}
+
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return x.Errorf("Failed to create a channel: %v", err)
+	}
+	sock := os.NewFile(uintptr(pair[0]), "unshare-channel")
+	defer sock.Close()
+	child := os.NewFile(uintptr(pair[1]), "unshare-channel")
+	// The clone runs a sealed copy: a command that reaches /proc/PID/exe
+	// of it before its exec cannot write our binary (CVE-2019-5736).
+	sealed, err := exeseal.Sealed()
+	if err != nil {
+		child.Close()
+		return x.Errorf("Failed to create a sealed copy of %s: %v", x.Tool.Name, err)
+	}
+	cmd := &exec.Cmd{
+		Path:        "/proc/self/fd/4",
+		Args:        []string{filepath.Base(os.Args[0])},
+		Env:         append(os.Environ(), stage.Env(stageName, 3)...),
+		Stdin:       os.Stdin,
+		Stdout:      os.Stdout,
+		Stderr:      os.Stderr,
+		ExtraFiles:  []*os.File{child, sealed},
+		SysProcAttr: &syscall.SysProcAttr{Cloneflags: flags},
+	}
+	if setUID {
+		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: uid, HostID: os.Getuid(), Size: 1}}
+	}
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP, unix.SIGUSR1, unix.SIGUSR2)
+	defer signal.Stop(sigs)
+	err = cmd.Start()
+	child.Close()
+	sealed.Close()
+	if err != nil {
+		if setUID && errors.Is(err, unix.EPERM) {
+			return x.Errorf("Failed to map uid: %v", err)
+		}
+		return x.Errorf("Failed to clone: %v", err)
+	}
+	pid := cmd.Process.Pid
+	for _, name := range opts.ifaces {
+		if err := moveLink(name, pid); err != nil {
+			// LXC goes on without the interface.
+			x.Errorf("Could not move interface %s into container %d: %v", name, pid, err)
+		}
+	}
+	cfg := &childConfig{Argv: x.Args, Hostname: opts.hostname, Remount: opts.remount,
+		MountNS: flags&unix.CLONE_NEWNS != 0, SetUID: setUID, UID: uid}
+	if err := ctl.Send(int(sock.Fd()), cfg, nil); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return x.Errorf("Failed to start %s: %v", x.Args[0], err)
+	}
+	if opts.daemon {
+		return nil
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	for {
+		select {
+		case <-done:
+			// Unlike LXC 5.0.2 (which exits 1 for any non-zero status),
+			// the command's status is ours, 128+N for signal N.
+			ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+			switch {
+			case ws.Exited():
+				return cli.Exit(ws.ExitStatus())
+			case ws.Signaled():
+				return cli.Exit(128 + int(ws.Signal()))
+			}
+			return cli.Exit(1)
+		case s := <-sigs:
+			// From a terminal SIGINT and SIGQUIT reach the command, which
+			// shares our process group, directly; others are passed on.
+			if s != unix.SIGINT && s != unix.SIGQUIT {
+				cmd.Process.Signal(s)
+			}
+		}
+	}
+}
+
+// moveLink moves a host interface into the network namespace of pid.
+func moveLink(name string, pid int) error {
+	link, err := netlink.LinkByName(name)
+	if err != nil {
+		return err
+	}
+	return netlink.LinkSetNsPid(link, pid)
+}
+
+// childMain is the "unshare" stage: the first process of the new
+// namespaces, PID 1 when a pid namespace was asked for.
+func childMain(fd int) {
+	var c childConfig
+	files, err := ctl.Recv(fd, &c)
+	for _, f := range files {
+		f.Close()
+	}
+	unix.Close(fd)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "lxc-unshare: Failed to receive instructions: %v\n", err)
+		os.Exit(1)
+	}
+	if err := c.setup(); err != nil {
+		fmt.Fprintf(os.Stderr, "lxc-unshare: %v\n", err)
+		os.Exit(1)
+	}
+	err = execvp(c.Argv[0], c.Argv, os.Environ())
+	fmt.Fprintf(os.Stderr, "lxc-unshare: %s - Failed to exec: '%s'\n", errnoText(err), c.Argv[0])
+	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
+		os.Exit(127)
+	}
+	os.Exit(126)
+}
+
+func (c *childConfig) setup() error {
+	// Only 0, 1 and 2 for the command.
+	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		return fmt.Errorf("close inherited descriptors: %w", err)
+	}
+	if c.MountNS {
+		// Nothing mounted or unmounted here may reach the host (LXC once
+		// unmounted the host's /proc this way: lxc#3897).
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			return fmt.Errorf("%s - Failed to make / private", errnoText(err))
+		}
+	}
+	if c.Remount {
+		if err := remountDefaults(); err != nil {
+			return err
+		}
+	}
+	if c.Hostname != "" {
+		if err := unix.Sethostname([]byte(c.Hostname)); err != nil {
+			return fmt.Errorf("%s - Failed to set hostname %s", errnoText(err), c.Hostname)
+		}
+	}
+	if c.SetUID {
+		// Raw per-thread call on purpose: this locked thread execs.
+		if err := unix.Setresuid(c.UID, c.UID, c.UID); err != nil {
+			return fmt.Errorf("%s - Failed to set uid %d", errnoText(err), c.UID)
+		}
+	}
+	return nil
+}
+
+// remountDefaults is LXC's lxc_setup_fs: a /proc of our pid namespace, a
+// fresh /dev/shm and /dev/mqueue, each replacing what was there.
+func remountDefaults() error {
+	for _, m := range []struct{ src, target, fstype string }{
+		{"proc", "/proc", "proc"},
+		{"shmfs", "/dev/shm", "tmpfs"},
+		{"mqueue", "/dev/mqueue", "mqueue"},
+	} {
+		if m.target == "/dev/mqueue" {
+			if err := os.MkdirAll(m.target, 0o755); err != nil {
+				return fmt.Errorf("create %s: %w", m.target, err)
+			}
+		}
+		// Not mounted is fine (EINVAL).
+		unix.Unmount(m.target, unix.MNT_DETACH)
+		if err := unix.Mount(m.src, m.target, m.fstype, 0, ""); err != nil {
+			return fmt.Errorf("%s - Failed to mount %s", errnoText(err), m.target)
+		}
+	}
+	return nil
+}
+
+// execvp execs file with a PATH search like glibc's execvp.
+func execvp(file string, argv, env []string) error {
+	if strings.Contains(file, "/") {
+		return unix.Exec(file, argv, env)
+	}
+	path := "/bin:/usr/bin"
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "PATH=") {
+			path = kv[5:]
+		}
+	}
+	sawEACCES := false
+	for _, dir := range strings.Split(path, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		err := unix.Exec(dir+"/"+file, argv, env)
+		switch {
+		case errors.Is(err, unix.EACCES):
+			sawEACCES = true
+		case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR):
+		default:
+			return err
+		}
+	}
+	if sawEACCES {
+		return unix.EACCES
+	}
+	return unix.ENOENT
+}
+
+func errnoText(err error) string {
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		if s := errno.Error(); s != "" {
+			return strings.ToUpper(s[:1]) + s[1:]
+		}
+	}
+	return err.Error()
+}
