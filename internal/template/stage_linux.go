@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/golxc/golxc/internal/archive"
 	"github.com/golxc/golxc/internal/stage"
 	"github.com/golxc/golxc/internal/storage"
 	"github.com/golxc/golxc/internal/storage/copier"
@@ -46,4 +47,45 @@ func copyRootfs(args []string) error {
 	}
 	_, err := copier.Copy(src, dst, copier.Options{})
 	return err
+}
+
+// ExtractStage is the hidden entry point lxc-local uses to unpack a rootfs
+// tarball safely (internal/archive):
+//
+//	_GOLXC_STAGE=extract-rootfs _GOLXC_STAGE_FD=3 "$GOLXC_HELPER" TARBALL DIR [--no-dev] [--exclude PATTERN]... 3>&2
+const ExtractStage = "extract-rootfs"
+
+func init() {
+	stage.Register(ExtractStage, func(fd int) {
+		os.NewFile(uintptr(fd), "stage").Close()
+		if err := extractRootfs(os.Args[1:]); err != nil {
+			fmt.Fprintf(os.Stderr, "extract-rootfs: %v\n", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	})
+}
+
+func extractRootfs(args []string) error {
+	var opt archive.Options
+	var pos []string
+	for i := 0; i < len(args); i++ {
+		switch args[i] {
+		case "--no-dev":
+			opt.NoDev = true
+		case "--exclude":
+			if i+1 >= len(args) {
+				return fmt.Errorf("--exclude needs a pattern")
+			}
+			i++
+			opt.Exclude = append(opt.Exclude, args[i])
+		default:
+			pos = append(pos, args[i])
+		}
+	}
+	if len(pos) != 2 {
+		return fmt.Errorf("usage: extract-rootfs TARBALL DIR [--no-dev] [--exclude PATTERN]...")
+	}
+	opt.Warn = func(m string) { fmt.Fprintln(os.Stderr, m) }
+	return archive.ExtractFile(pos[0], pos[1], opt)
 }

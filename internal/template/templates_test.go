@@ -312,3 +312,89 @@ func TestCacheLockWait(t *testing.T) {
 	}
 	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", name)
 }
+
+// TestLocalTarballs: lxc-local through lxc-create, with a good image (metadata
+// and rootfs tarballs) and with malicious rootfs tarballs, which must fail
+// without writing anything outside the new rootfs.
+func TestLocalTarballs(t *testing.T) {
+	testutil.Integration(t)
+	p := testutil.LXCPath(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	seedRootfs(t, src)
+	testutil.WriteFile(t, filepath.Join(src, "etc/hostname"), "LXC_NAME\n", 0o644)
+	rootfsTar := filepath.Join(dir, "rootfs.tar.xz")
+	if out, err := exec.Command("tar", "-C", src, "--numeric-owner", "-cJf", rootfsTar, ".").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v\n%s", err, out)
+	}
+	meta := filepath.Join(dir, "meta")
+	testutil.WriteFile(t, filepath.Join(meta, "config"), "lxc.include = LXC_TEMPLATE_CONFIG/common.conf\nlxc.arch = x86_64\n", 0o644)
+	testutil.WriteFile(t, filepath.Join(meta, "fstab"), "proc proc proc nodev,noexec,nosuid 0 0\n", 0o644)
+	testutil.WriteFile(t, filepath.Join(meta, "templates"), "/etc/hostname\n", 0o644)
+	testutil.WriteFile(t, filepath.Join(meta, "excludes"), "./usr/share/doc\n", 0o644)
+	testutil.WriteFile(t, filepath.Join(meta, "create-message"), "Welcome.\n", 0o644)
+	metaTar := filepath.Join(dir, "meta.tar.xz")
+	if out, err := exec.Command("tar", "-C", meta, "-cJf", metaTar, ".").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v\n%s", err, out)
+	}
+	env := templatesEnv(t.TempDir())
+	name := testutil.UniqueName("l")
+	r := testutil.RunIn(t, env, "", "lxc-create", "-P", p, "-n", name, "-t", "local", "--", "-m", metaTar, "-f", rootfsTar, "--no-dev")
+	if r.Code != 0 {
+		t.Fatal(r)
+	}
+	if !strings.HasSuffix(r.Stdout, "---\nWelcome.\n") {
+		t.Errorf("create message: %q", r.Stdout)
+	}
+	cfg := read(t, filepath.Join(p, name, "config"))
+	for _, want := range []string{"\n# Distribution configuration\nlxc.include = /usr/share/lxc/config/common.conf\nlxc.arch = x86_64\n",
+		"lxc.mount.fstab = " + p + "/" + name + "/fstab\nlxc.uts.name = " + name + "\n", "\n# Network configuration\nlxc.net.0.type = "} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("config lacks %q:\n%s", want, cfg)
+		}
+	}
+	if h := read(t, filepath.Join(p, name, "rootfs/etc/hostname")); h != name+"\n" {
+		t.Errorf("template substitution: hostname %q", h)
+	}
+	if _, err := os.Stat(filepath.Join(p, name, "rootfs/usr/share/doc")); !os.IsNotExist(err) {
+		t.Error("excluded path extracted")
+	}
+	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", name)
+
+	// Malicious rootfs tarballs.
+	host := t.TempDir()
+	testutil.WriteFile(t, filepath.Join(host, "shadow"), "host secret", 0o600)
+	for i, script := range []string{
+		// symlink then a file through it (GNU tar builds it from two archives)
+		"ln -s " + host + " etc && tar -cf $OUT etc && rm etc && mkdir etc && echo pwned > etc/evil && tar -rf $OUT etc/evil",
+		// a hard link to a host path
+		"ln " + filepath.Join(host, "shadow") + " hl 2>/dev/null || cp " + filepath.Join(host, "shadow") + " hl; tar -cf $OUT --absolute-names hl " + filepath.Join(host, "shadow") + " && true",
+		// dot-dot member names
+		"mkdir -p a && echo x > a/f && tar -cf $OUT --transform 's,^a/f,../../../evil,' a/f",
+	} {
+		work := t.TempDir()
+		out := filepath.Join(t.TempDir(), "evil.tar")
+		cmd := exec.Command("sh", "-c", script)
+		cmd.Dir = work
+		cmd.Env = append(os.Environ(), "OUT="+out)
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("build evil tarball %d: %v\n%s", i, err, b)
+		}
+		n := testutil.UniqueName("e")
+		r := testutil.RunIn(t, env, "", "lxc-create", "-P", p, "-n", n, "-t", "local", "--", "-f", out)
+		ents, _ := os.ReadDir(host)
+		if len(ents) != 1 || read(t, filepath.Join(host, "shadow")) != "host secret" {
+			t.Errorf("tarball %d wrote outside the rootfs: %v", i, ents)
+		}
+		if i != 1 && r.Code == 0 {
+			t.Errorf("tarball %d accepted: %s", i, r)
+		}
+		if r.Code == 0 {
+			// The hard link case: its target name is made relative, so
+			// it links to the copy inside the archive, never the host file.
+			testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", n)
+		} else if _, err := os.Lstat(filepath.Join(p, n)); !os.IsNotExist(err) {
+			t.Errorf("tarball %d: container left", i)
+		}
+	}
+}
