@@ -1,0 +1,338 @@
+package usernsexectool
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/cli"
+	"github.com/golxc/golxc/internal/ctl"
+	"github.com/golxc/golxc/internal/exeseal"
+	"github.com/golxc/golxc/internal/stage"
+)
+
+const stageName = "usernsexec"
+
+func init() {
+	stage.Register(stageName, childMain)
+}
+
+// Where the default ranges come from (tests point them elsewhere).
+var (
+	subuidFile = "/etc/subuid"
+	subgidFile = "/etc/subgid"
+)
+
+// childConfig is sent to the child once its id maps are written.
+type childConfig struct {
+	Argv []string `json:"argv"`
+	UID  int      `json:"uid"`
+	GID  int      `json:"gid"`
+}
+
+func progName(x *cli.Ctx) string {
+	if len(os.Args) > 0 && strings.HasPrefix(filepath.Base(os.Args[0]), x.Tool.Name) {
+		return os.Args[0]
+	}
+	return x.Tool.Name
+}
+
+func run(x *cli.Ctx) error {
+	prog := progName(x)
+	o, err := parseArgs(prog, x.Args, x.Stderr)
+	if err != nil || o.help {
+		// LXC prints the usage on stdout, but with printf and _exit, so it
+		// is lost whenever stdout is not a terminal; ours always appears.
+		fmt.Fprintf(x.Stdout, usageText, prog)
+		if err != nil {
+			return cli.Exit(1)
+		}
+		return cli.Exit(0)
+	}
+	if len(o.maps) == 0 {
+		if o.maps, err = callerDefaultMaps(); err != nil {
+			fmt.Fprintln(x.Stderr, "Failed to find subuid or subgid allocation")
+			return cli.Exit(1)
+		}
+	}
+	if o.mapSelf {
+		o.maps = mapSelf(o.maps, os.Getuid(), os.Getgid())
+	}
+	if len(o.argv) == 0 {
+		o.argv = []string{"/bin/sh"}
+	}
+	return start(x, o)
+}
+
+// callerDefaultMaps maps the caller's first subuid and subgid ranges at 0.
+func callerDefaultMaps() ([]idMap, error) {
+	u, err := user.LookupId(strconv.Itoa(os.Getuid()))
+	if err != nil {
+		return nil, err
+	}
+	um, err := defaultMap(subuidFile, u.Username, 'u')
+	if err != nil {
+		return nil, err
+	}
+	gm, err := defaultMap(subgidFile, u.Username, 'g')
+	if err != nil {
+		return nil, err
+	}
+	return []idMap{um, gm}, nil
+}
+
+// ttyStdio re-opens the caller's terminal for the child's standard
+// descriptors, as LXC does, so the child gets its own open file
+// descriptions of the terminal.
+func ttyStdio() [3]*os.File {
+	out := [3]*os.File{os.Stdin, os.Stdout, os.Stderr}
+	if _, err := unix.IoctlGetTermios(0, unix.TCGETS); err != nil {
+		return out
+	}
+	for i := range out {
+		name, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(i))
+		if err != nil {
+			continue
+		}
+		f, err := os.OpenFile(name, os.O_RDWR|syscall.O_NOCTTY, 0)
+		if err != nil {
+			continue
+		}
+		out[i] = f
+	}
+	return out
+}
+
+func start(x *cli.Ctx, o *options) error {
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return x.Errorf("Failed to create a channel: %v", err)
+	}
+	sock := os.NewFile(uintptr(pair[0]), "usernsexec-channel")
+	defer sock.Close()
+	child := os.NewFile(uintptr(pair[1]), "usernsexec-channel")
+	sealed, err := exeseal.Sealed()
+	if err != nil {
+		child.Close()
+		return x.Errorf("Failed to create a sealed copy of %s: %v", x.Tool.Name, err)
+	}
+	stdio := ttyStdio()
+	cmd := &exec.Cmd{
+		Path:       "/proc/self/fd/4",
+		Args:       []string{filepath.Base(os.Args[0])},
+		Env:        append(os.Environ(), stage.Env(stageName, 3)...),
+		Stdin:      stdio[0],
+		Stdout:     stdio[1],
+		Stderr:     stdio[2],
+		ExtraFiles: []*os.File{child, sealed},
+		SysProcAttr: &syscall.SysProcAttr{
+			// The mount namespace is created with (and owned by) the
+			// new user namespace, as LXC's second unshare(CLONE_NEWNS).
+			Cloneflags: unix.CLONE_NEWUSER | unix.CLONE_NEWNS,
+			// The child execs our stage before its maps exist, as an
+			// unmapped user, which would lose every capability in its
+			// namespace. Ambient ones survive that exec so the stage can
+			// still switch ids and make / a slave once mapped; it clears
+			// them before the command runs.
+			AmbientCaps: []uintptr{unix.CAP_SETUID, unix.CAP_SETGID, unix.CAP_SYS_ADMIN},
+		},
+	}
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP, unix.SIGUSR1, unix.SIGUSR2)
+	defer signal.Stop(sigs)
+	err = cmd.Start()
+	child.Close()
+	sealed.Close()
+	for i, f := range []*os.File{os.Stdin, os.Stdout, os.Stderr} {
+		if stdio[i] != f {
+			stdio[i].Close() // our re-opened terminal: the child has it
+		}
+	}
+	if err != nil {
+		return x.Errorf("Failed to unshare mount and user namespace: %v", err)
+	}
+	if err := writeMaps(cmd.Process.Pid, o.maps); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		fmt.Fprintf(x.Stderr, "Failed to write id mapping for child process: %v\n", err)
+		return cli.Exit(1)
+	}
+	if err := ctl.Send(int(sock.Fd()), &childConfig{Argv: o.argv, UID: o.uid, GID: o.gid}, nil); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return x.Errorf("Failed to release the child: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	for {
+		select {
+		case <-done:
+			// The child's status; 128+N for signal N (LXC 5.0.2 reports
+			// WEXITSTATUS, 0, for a killed child).
+			ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+			if ws.Signaled() {
+				return cli.Exit(128 + int(ws.Signal()))
+			}
+			return cli.Exit(ws.ExitStatus())
+		case s := <-sigs:
+			// Terminal-generated SIGINT/SIGQUIT reach the child directly.
+			if s != unix.SIGINT && s != unix.SIGQUIT {
+				cmd.Process.Signal(s)
+			}
+		}
+	}
+}
+
+// writeMaps gives the child's user namespace its id maps: directly when
+// we are root, else through the setuid newuidmap/newgidmap of shadow,
+// which check /etc/subuid and /etc/subgid.
+func writeMaps(pid int, maps []idMap) error {
+	for _, kind := range []byte{'u', 'g'} {
+		var lines, args []string
+		for _, m := range maps {
+			if m.kind != kind {
+				continue
+			}
+			lines = append(lines, fmt.Sprintf("%d %d %d", m.nsID, m.hostID, m.count))
+			args = append(args, strconv.FormatInt(m.nsID, 10), strconv.FormatInt(m.hostID, 10), strconv.FormatInt(m.count, 10))
+		}
+		if len(lines) == 0 {
+			continue
+		}
+		file, helper := "uid_map", "newuidmap"
+		if kind == 'g' {
+			file, helper = "gid_map", "newgidmap"
+		}
+		if os.Geteuid() == 0 {
+			path := fmt.Sprintf("/proc/%d/%s", pid, file)
+			if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0); err != nil {
+				return err
+			}
+			continue
+		}
+		bin, err := exec.LookPath(helper)
+		if err != nil {
+			return fmt.Errorf("%s is needed to map ids as an unprivileged user: %w", helper, err)
+		}
+		out, err := exec.Command(bin, append([]string{strconv.Itoa(pid)}, args...)...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%s %d %s: %v: %s", helper, pid, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+		}
+	}
+	return nil
+}
+
+// childMain is the stage in the new user and mount namespaces.
+func childMain(fd int) {
+	var c childConfig
+	files, err := ctl.Recv(fd, &c)
+	for _, f := range files {
+		f.Close()
+	}
+	unix.Close(fd)
+	if err != nil {
+		// The parent gave up (it already said why).
+		os.Exit(1)
+	}
+	if err := c.setup(); err != nil {
+		fmt.Fprintf(os.Stderr, "lxc-usernsexec: %v\n", err)
+		os.Exit(1)
+	}
+	err = execvp(c.Argv[0], c.Argv, os.Environ())
+	fmt.Fprintf(os.Stderr, "lxc-usernsexec: %s - Failed to execute \"%s\"\n", errnoText(err), c.Argv[0])
+	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
+		os.Exit(127)
+	}
+	os.Exit(126)
+}
+
+func (c *childConfig) setup() error {
+	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		return fmt.Errorf("close inherited descriptors: %w", err)
+	}
+	// No supplementary groups of the caller (EPERM: setgroups denied).
+	if err := unix.Setgroups(nil); err != nil && !errors.Is(err, unix.EPERM) {
+		return fmt.Errorf("%s - Failed to drop supplementary groups", errnoText(err))
+	}
+	// Mounts made here stay here (a mount namespace copied into a new
+	// user namespace already receives the host's as slaves).
+	unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, "")
+	// Raw per-thread calls on purpose: this locked thread execs.
+	if err := unix.Setresgid(c.GID, c.GID, c.GID); err != nil {
+		return fmt.Errorf("%s - Failed to switch to gid %d", errnoText(err), c.GID)
+	}
+	if err := unix.Setresuid(c.UID, c.UID, c.UID); err != nil {
+		return fmt.Errorf("%s - Failed to switch to uid %d", errnoText(err), c.UID)
+	}
+	// The command gets exactly what its uid implies: root of the
+	// namespace gets the full set back from execve, anyone else nothing
+	// (the ambient capabilities of the stage must not follow it).
+	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
+		return fmt.Errorf("%s - Failed to clear ambient capabilities", errnoText(err))
+	}
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("%s - Failed to read capabilities", errnoText(err))
+	}
+	for i := range data {
+		data[i].Inheritable = 0
+		if c.UID != 0 {
+			data[i].Permitted, data[i].Effective = 0, 0
+		}
+	}
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("%s - Failed to drop capabilities", errnoText(err))
+	}
+	return nil
+}
+
+// execvp execs file with a PATH search like glibc's execvp.
+func execvp(file string, argv, env []string) error {
+	if strings.Contains(file, "/") {
+		return unix.Exec(file, argv, env)
+	}
+	path := "/bin:/usr/bin"
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "PATH=") {
+			path = kv[5:]
+		}
+	}
+	sawEACCES := false
+	for _, dir := range strings.Split(path, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		err := unix.Exec(dir+"/"+file, argv, env)
+		switch {
+		case errors.Is(err, unix.EACCES):
+			sawEACCES = true
+		case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR):
+		default:
+			return err
+		}
+	}
+	if sawEACCES {
+		return unix.EACCES
+	}
+	return unix.ENOENT
+}
+
+func errnoText(err error) string {
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		if s := errno.Error(); s != "" {
+			return strings.ToUpper(s[:1]) + s[1:]
+		}
+	}
+	return err.Error()
+}
