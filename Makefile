@@ -14,6 +14,7 @@ DATADIR     ?= $(PREFIX)/share
 LIBEXECDIR  ?= $(PREFIX)/libexec
 MANDIR      ?= $(DATADIR)/man
 SYSCONFDIR  ?= /etc
+SYSTEMDUNITDIR ?= /lib/systemd/system
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 ZSHCOMPDIR  ?= $(DATADIR)/zsh/vendor-completions
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
@@ -38,7 +39,7 @@ BIN       = $(addprefix bin/,$(TOOLS))
 
 FUZZTIME ?= 15s
 
-.PHONY: all build multicall demo test test-deps test-unit test-integration test-fuzz \
+.PHONY: all build multicall demo test test-deps test-unit test-integration test-fuzz install-data \
         test-compat test-debootstrap bench install install-multicall man completion \
         vet fmt clean
 
@@ -110,26 +111,27 @@ completion: FORCE
 	@mkdir -p completion
 	$(GO) run ./hack/gendoc completion completion
 
-install: build man completion
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(TEMPLATEDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
-	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/
+# Everything but the binaries: templates, man pages, completion, the
+# lxc-net bridge helper and its (disabled by default) systemd unit.
+install-data: man completion
+	install -d $(DESTDIR)$(TEMPLATEDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(LIBEXECDIR)/lxc \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 0755 templates/lxc-* $(DESTDIR)$(TEMPLATEDIR)/
 	install -m 0644 doc/man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 completion/bash/* $(DESTDIR)$(BASHCOMPDIR)/
 	install -m 0644 completion/zsh/* $(DESTDIR)$(ZSHCOMPDIR)/
 	install -m 0644 completion/fish/* $(DESTDIR)$(FISHCOMPDIR)/
+	install -m 0755 internal/network/lxcnet/lxc-net $(DESTDIR)$(LIBEXECDIR)/lxc/lxc-net
+	sed 's|/usr/libexec|$(LIBEXECDIR)|g' internal/network/lxcnet/lxc-net.service > $(DESTDIR)$(SYSTEMDUNITDIR)/lxc-net.service
 
-install-multicall: multicall man completion
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(TEMPLATEDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+install: build install-data
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/
+
+install-multicall: multicall install-data
+	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 bin/lxc $(DESTDIR)$(BINDIR)/lxc
 	for t in $(TOOLS); do ln -sf lxc $(DESTDIR)$(BINDIR)/$$t; done
-	install -m 0755 templates/lxc-* $(DESTDIR)$(TEMPLATEDIR)/
-	install -m 0644 doc/man/*.1 $(DESTDIR)$(MANDIR)/man1/
-	install -m 0644 completion/bash/* $(DESTDIR)$(BASHCOMPDIR)/
-	install -m 0644 completion/zsh/* $(DESTDIR)$(ZSHCOMPDIR)/
-	install -m 0644 completion/fish/* $(DESTDIR)$(FISHCOMPDIR)/
 
 fmt:
 	gofmt -w cmd internal hack
