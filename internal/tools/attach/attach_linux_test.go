@@ -42,7 +42,14 @@ func startContainer(t *testing.T, extra ...string) container {
 	name := testutil.UniqueName("at")
 	testutil.BusyboxContainer(t, p, name, extra...)
 	testutil.MustRun(t, "lxc-start", "-P", p, "-n", name)
-	t.Cleanup(func() { testutil.Run(t, "lxc-stop", "-P", p, "-n", name, "-k") })
+	t.Cleanup(func() {
+		testutil.Run(t, "lxc-stop", "-P", p, "-n", name, "-k")
+		// lxc-stop returns once the container is STOPPED; give its
+		// monitor a moment to exit before the leftover check runs.
+		for i := 0; i < 50 && len(testutil.ProcessesMentioning(p)) > 0; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	return container{p, name}
 }
 

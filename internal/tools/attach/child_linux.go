@@ -128,12 +128,14 @@ func (c *childConfig) setup() (*passwd, error) {
 			return nil, fmt.Errorf("%s - Failed to set PR_SET_NO_NEW_PRIVS", errnoText(err))
 		}
 	}
-	// Raw per-thread syscalls on purpose: this locked thread execs.
-	if err := unix.Setresgid(c.GID, c.GID, c.GID); err != nil {
-		return nil, fmt.Errorf("%s - Failed to switch to gid %d", errnoText(err), c.GID)
+	// Raw per-thread syscalls: only this locked thread execs, the others
+	// end with execve. (x/sys's Setresuid changes every thread, which in
+	// this cgo binary means a glibc signal to each of them.)
+	if _, _, e := unix.RawSyscall(unix.SYS_SETRESGID, uintptr(c.GID), uintptr(c.GID), uintptr(c.GID)); e != 0 {
+		return nil, fmt.Errorf("%s - Failed to switch to gid %d", errnoText(e), c.GID)
 	}
-	if err := unix.Setresuid(c.UID, c.UID, c.UID); err != nil {
-		return nil, fmt.Errorf("%s - Failed to switch to uid %d", errnoText(err), c.UID)
+	if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(c.UID), uintptr(c.UID), uintptr(c.UID)); e != 0 {
+		return nil, fmt.Errorf("%s - Failed to switch to uid %d", errnoText(e), c.UID)
 	}
 	// Looked up as the target user and with the container's privileges
 	// only: the lookup may run the container's own getent.

@@ -218,7 +218,7 @@ func (c *childConfig) setup() error {
 		}
 	}
 	if c.SetUID {
-		// Raw per-thread call on purpose: this locked thread execs.
+		// Every thread (x/sys goes through syscall.AllThreadsSyscall).
 		if err := unix.Setresuid(c.UID, c.UID, c.UID); err != nil {
 			return fmt.Errorf("%s - Failed to set uid %d", errnoText(err), c.UID)
 		}

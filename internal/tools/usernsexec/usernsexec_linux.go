@@ -266,7 +266,7 @@ func (c *childConfig) setup() error {
 	// Mounts made here stay here (a mount namespace copied into a new
 	// user namespace already receives the host's as slaves).
 	unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, "")
-	// Raw per-thread calls on purpose: this locked thread execs.
+	// Every thread (x/sys goes through syscall.AllThreadsSyscall).
 	if err := unix.Setresgid(c.GID, c.GID, c.GID); err != nil {
 		return fmt.Errorf("%s - Failed to switch to gid %d", errnoText(err), c.GID)
 	}
