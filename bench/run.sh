@@ -326,15 +326,19 @@ files_of() { dpkg -L "$@" 2>/dev/null | while read -r f; do [ -f "$f" ] && [ ! -
 metricrow size-tools "installed toolset: one binary per tool (make install)"
 metricrow size-multi "installed toolset: multicall (make install-multicall)"
 metricrow size-pkg "installed toolset: Debian packages"
-if make -s -C "$ROOT" install DESTDIR="$WORK/inst-tools" PREFIX=/usr >"$WORK/install.log" 2>&1; then
+# make install writes man pages and completion into the source tree:
+# install from a copy of it, so the run leaves the tree as it found it.
+mkdir -p "$WORK/src"
+tar -C "$ROOT" --exclude=./.git --exclude=./bench/work --exclude=./bin -cf - . | tar -C "$WORK/src" -xf -
+if make -s -C "$WORK/src" install DESTDIR="$WORK/inst-tools" PREFIX=/usr >"$WORK/install.log" 2>&1; then
 	metric size-tools golxc "$(size_of "$WORK/inst-tools")"
 else
-	metric size-tools golxc "make install failed"
+	metric size-tools golxc "make install failed: $(tail -1 "$WORK/install.log" | tr '|\t' '/ ' | cut -c1-80)"
 fi
-if make -s -C "$ROOT" install-multicall DESTDIR="$WORK/inst-multi" PREFIX=/usr >>"$WORK/install.log" 2>&1; then
+if make -s -C "$WORK/src" install-multicall DESTDIR="$WORK/inst-multi" PREFIX=/usr >>"$WORK/install.log" 2>&1; then
 	metric size-multi golxc "$(size_of "$WORK/inst-multi")"
 else
-	metric size-multi golxc "make install-multicall failed"
+	metric size-multi golxc "make install-multicall failed: $(tail -1 "$WORK/install.log" | tr '|\t' '/ ' | cut -c1-80)"
 fi
 metric size-pkg lxc "lxc $(files_of lxc); + liblxc1 + liblxc-common $(files_of lxc liblxc1 liblxc-common)"
 metric size-pkg crun "$(files_of crun)"

@@ -4,6 +4,7 @@
 //
 //	benchtool ocispec SPEC ROOTFS OUT -- ARGS...   config.json for ARGS on ROOTFS
 //	benchtool report DIR OUT                        DIR/*.json, DIR/metrics.tsv, DIR/machine.txt -> OUT
+//	benchtool phases LIST                           medians of lxc-start's phases (bench/profile.sh)
 package main
 
 import (
@@ -21,6 +22,8 @@ func main() {
 		err = ociSpec(os.Args[2:])
 	case "report":
 		err = report(os.Args[2:])
+	case "phases":
+		err = phases(os.Args[2:])
 	default:
 		usage()
 	}
@@ -31,6 +34,6 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: benchtool ocispec SPEC ROOTFS OUT -- ARGS... | benchtool report DIR OUT")
+	fmt.Fprintln(os.Stderr, "usage: benchtool ocispec SPEC ROOTFS OUT -- ARGS... | report DIR OUT | phases LIST")
 	os.Exit(2)
 }
