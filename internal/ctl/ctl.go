@@ -93,6 +93,23 @@ type AttachInfo struct {
 	Seccomp     string            `json:"seccomp"`
 	Unpriv      bool              `json:"unprivileged"`
 	IDMaps      []string          `json:"idmaps"`
+	// Rlimits (lxc.prlimit.*) and Proc (lxc.proc.*) are applied to the
+	// attached process as to init.
+	Rlimits []Rlimit `json:"rlimits,omitempty"`
+	Proc    []KV     `json:"proc,omitempty"`
+}
+
+// Rlimit is one resource limit (RLIMIT_* number, soft and hard value).
+type Rlimit struct {
+	Resource int    `json:"resource"`
+	Soft     uint64 `json:"soft"`
+	Hard     uint64 `json:"hard"`
+}
+
+// KV is an ordered key/value pair.
+type KV struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // Response answers a Request. Err is set on failure.

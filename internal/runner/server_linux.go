@@ -354,6 +354,14 @@ func (m *Monitor) attachInfo(pid int, cg *cgroup.Cgroup) *ctl.AttachInfo {
 	for _, im := range c.IDMaps {
 		ai.IDMaps = append(ai.IDMaps, im.String())
 	}
+	for _, p := range c.Prlimits {
+		if res, ok := p.Resource(); ok {
+			ai.Rlimits = append(ai.Rlimits, ctl.Rlimit{Resource: res, Soft: p.Soft, Hard: p.Hard})
+		}
+	}
+	for _, kv := range c.Proc {
+		ai.Proc = append(ai.Proc, ctl.KV{Key: kv.Key, Value: kv.Value})
+	}
 	self := map[string]string{}
 	for _, ns := range config.NamespaceNames {
 		if l, err := os.Readlink("/proc/self/ns/" + ns); err == nil {

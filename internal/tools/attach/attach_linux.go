@@ -20,6 +20,7 @@ import (
 	"github.com/golxc/golxc/internal/exeseal"
 	"github.com/golxc/golxc/internal/lxcpath"
 	"github.com/golxc/golxc/internal/nsenter"
+	"github.com/golxc/golxc/internal/seccomp"
 	"github.com/golxc/golxc/internal/stage"
 	"github.com/golxc/golxc/internal/terminal"
 )
@@ -171,6 +172,8 @@ type attach struct {
 	cgroups  []string
 	setupUID int
 	setupGID int
+	rlimits  []ctl.Rlimit
+	proc     []ctl.KV
 }
 
 func (a *attach) cleanup() {
@@ -282,8 +285,31 @@ func (a *attach) prepare(client *ctl.Client) error {
 		// lacks, which covers lxc.cap.drop and lxc.cap.keep alike.
 		a.cfg.CapDrop = capsNotIn(st.capBnd)
 	}
+	// The running container's seccomp profile, as LXC's fetch_seccomp,
+	// unless LSM privileges are kept (-e, -s). LXC attaches without it
+	// when it cannot be read; we refuse rather than run unfiltered.
 	if info.Seccomp != "" && req.elev&elevLSM == 0 {
-		a.x.Log.Warnf("lxc.seccomp.profile %s is not enforced by this version of golxc", info.Seccomp)
+		p, err := seccomp.ParseFile(info.Seccomp)
+		if err == nil {
+			a.cfg.Seccomp, err = seccomp.Compile(p)
+		}
+		if err != nil {
+			return fmt.Errorf("Failed to retrieve seccomp policy %s: %v", info.Seccomp, err)
+		}
+	}
+	// Resource limits and /proc settings are inherited from the
+	// intermediate, which the parent sets up before it forks.
+	a.rlimits, a.proc = info.Rlimits, info.Proc
+	if a.rc != nil {
+		a.rlimits, a.proc = nil, nil
+		for _, p := range a.rc.Prlimits {
+			if res, ok := p.Resource(); ok {
+				a.rlimits = append(a.rlimits, ctl.Rlimit{Resource: res, Soft: p.Soft, Hard: p.Hard})
+			}
+		}
+		for _, kv := range a.rc.Proc {
+			a.proc = append(a.proc, ctl.KV{Key: kv.Key, Value: kv.Value})
+		}
 	}
 
 	if !a.anyTTY {
@@ -389,6 +415,8 @@ func (a *attach) run() (int, error) {
 		setupUID: a.setupUID,
 		setupGID: a.setupGID,
 		remount:  opts.remount && a.flags&unix.CLONE_NEWNS == 0,
+		rlimits:  a.rlimits,
+		proc:     a.proc,
 		config:   &a.cfg,
 	})
 	if a.pty != nil {
@@ -476,7 +504,9 @@ type spawnSpec struct {
 	cgroups            []string // cgroup directories to join (none with -e CGROUP)
 	setupUID, setupGID int
 	remount            bool
-	config             any // the stage's instructions, sent as JSON
+	rlimits            []ctl.Rlimit // lxc.prlimit.*
+	proc               []ctl.KV     // lxc.proc.*
+	config             any          // the stage's instructions, sent as JSON
 }
 
 // intermediate is a started sealed copy of ourselves whose nsenter
@@ -571,6 +601,24 @@ func (im *intermediate) enter(s *spawnSpec) (int, *os.File, error) {
 	for _, dir := range s.cgroups {
 		if err := joinCgroup(dir, im.pid); err != nil {
 			return fail(fmt.Errorf("Failed to attach cgroup: %w", err))
+		}
+	}
+	// lxc.prlimit.* and lxc.proc.* (LXC's setup_resource_limits and
+	// setup_proc_filesystem), set from the host with our privileges;
+	// the attached process inherits them when it is forked.
+	for _, r := range s.rlimits {
+		lim := unix.Rlimit{Cur: r.Soft, Max: r.Hard}
+		if err := unix.Prlimit(im.pid, r.Resource, &lim, nil); err != nil {
+			return fail(fmt.Errorf("Failed to set resource limit %d: %w", r.Resource, err))
+		}
+	}
+	for _, kv := range s.proc {
+		if kv.Key == "" || strings.ContainsAny(kv.Key, "/") || strings.Contains(kv.Key, "..") {
+			return fail(fmt.Errorf("lxc.proc.%s: invalid name", kv.Key))
+		}
+		path := fmt.Sprintf("/proc/%d/%s", im.pid, kv.Key)
+		if err := os.WriteFile(path, []byte(kv.Value), 0); err != nil {
+			return fail(fmt.Errorf("Failed to set lxc.proc.%s: %w", kv.Key, err))
 		}
 	}
 	boot := &nsenter.Bootstrap{Flags: s.flags, SetupUID: s.setupUID, SetupGID: s.setupGID, RemountSysProc: s.remount}

@@ -562,3 +562,21 @@ func TestSignalsAreForwarded(t *testing.T) {
 		t.Errorf("exit %d after SIGTERM, want 143", code)
 	}
 }
+
+// TestSeccompLimitsAndProc: the container's seccomp profile, lxc.prlimit
+// and lxc.proc apply to attached processes as to init; -e LSM skips the
+// seccomp profile as in LXC.
+func TestSeccompLimitsAndProc(t *testing.T) {
+	testutil.Integration(t)
+	profile := filepath.Join(t.TempDir(), "deny-mkdir.seccomp")
+	testutil.WriteFile(t, profile, "2\ndenylist\nmkdir errno 1\nmkdirat errno 1\n", 0o644)
+	c := startContainer(t, "lxc.seccomp.profile = "+profile, "lxc.prlimit.nofile = 1234:4321", "lxc.proc.oom_score_adj = 10")
+	r := c.attach(t, "--", "sh", "-c", "ulimit -Sn; ulimit -Hn; cat /proc/self/oom_score_adj; mkdir /tmp/gx && echo made")
+	if r.Stdout != "1234\n4321\n10\n" || !strings.Contains(r.Stderr, "Operation not permitted") {
+		t.Errorf("seccomp, prlimit, proc: %s", r)
+	}
+	r = c.attach(t, "-eLSM", "--", "sh", "-c", "mkdir /tmp/gx && echo made")
+	if r.Code != 0 || r.Stdout != "made\n" {
+		t.Errorf("-e LSM still filtered: %s", r)
+	}
+}

@@ -12,9 +12,11 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 
 	"github.com/golxc/golxc/internal/ctl"
+	"github.com/golxc/golxc/internal/seccomp"
 )
 
 // childConfig is what the attached process receives once it is inside
@@ -31,6 +33,8 @@ type childConfig struct {
 	NoNewPrivs  bool     `json:"no_new_privs,omitempty"`
 	Personality int      `json:"personality"` // -1: unchanged
 	Ctty        int      `json:"ctty"`        // which of 0, 1, 2 is the container pty (-1: none)
+	// Seccomp is the container's compiled lxc.seccomp.profile.
+	Seccomp []bpf.RawInstruction `json:"seccomp,omitempty"`
 }
 
 // childMain is the "attach" stage: it runs in the process the nsenter
@@ -127,6 +131,11 @@ func (c *childConfig) setup() (*passwd, error) {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return nil, fmt.Errorf("%s - Failed to set PR_SET_NO_NEW_PRIVS", errnoText(err))
 		}
+	}
+	// After no_new_privs and while CAP_SYS_ADMIN is still ours, on the
+	// thread that execs (LXC's order: seccomp, then the id switch).
+	if err := seccomp.Load(c.Seccomp); err != nil {
+		return nil, fmt.Errorf("Failed to load seccomp profile: %v", err)
 	}
 	// Raw per-thread syscalls: only this locked thread execs, the others
 	// end with execve. (x/sys's Setresuid changes every thread, which in
