@@ -559,3 +559,23 @@ func btrfsMount(t *testing.T) string {
 	t.Cleanup(func() { syscall.Unmount(mnt, syscall.MNT_DETACH) })
 	return mnt
 }
+
+// TestDiskFull: a create that runs out of space (busybox does not fit in a
+// 1 MiB tmpfs) fails and leaves nothing behind.
+func TestDiskFull(t *testing.T) {
+	testutil.Integration(t)
+	p := testutil.LXCPath(t)
+	small := filepath.Join(p, "small")
+	os.Mkdir(small, 0o755)
+	if err := syscall.Mount("tmpfs", small, "tmpfs", 0, "size=1m"); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Unmount(small, syscall.MNT_DETACH)
+	r := run(t, "-P", small, "-n", c1, "-t", "busybox", "-f", netConfig(t))
+	if r.Code != 1 || !strings.Contains(r.Stderr, "Failed to create container "+c1) {
+		t.Fatalf("create on a full disk: %s", r)
+	}
+	if ents, _ := os.ReadDir(small); len(ents) != 0 {
+		t.Errorf("left on the full filesystem: %v", ents)
+	}
+}
