@@ -54,6 +54,9 @@ type Tool struct {
 	Custom bool
 	// CompleteArgs completes positional arguments (shell completion).
 	CompleteArgs func(x *Ctx, toComplete string) []string
+	// AfterHelp runs after -h/--help printed the help, with the other
+	// options parsed (lxc-create -t T -h then shows the template's help).
+	AfterHelp func(x *Ctx)
 }
 
 // Ctx is what a tool's Run receives.
@@ -374,8 +377,19 @@ func Command(t *Tool, x *Ctx) *cobra.Command {
 		fmt.Fprint(x.Stderr, HelpText(t))
 		return Exit(1)
 	})
-	cmd.SetHelpFunc(func(*cobra.Command, []string) {
+	// cobra handles -h/--help itself (after parsing the other options)
+	// and calls this instead of RunE.
+	cmd.SetHelpFunc(func(c *cobra.Command, args []string) {
 		fmt.Fprint(x.Stderr, HelpText(t))
+		if t.AfterHelp != nil {
+			x.Flags = c.Flags()
+			x.Args = args
+			x.LXCPath = x.System.LXCPath
+			if len(paths) > 0 {
+				x.LXCPath = paths[0]
+			}
+			t.AfterHelp(x)
+		}
 	})
 	if t.WithName {
 		cmd.RegisterFlagCompletionFunc("name", func(c *cobra.Command, _ []string, _ string) ([]string, cobra.ShellCompDirective) {
@@ -403,7 +417,7 @@ func Command(t *Tool, x *Ctx) *cobra.Command {
 			fmt.Fprint(x.Stderr, HelpText(t))
 			return Exit(1)
 		case help:
-			fmt.Fprint(x.Stderr, HelpText(t))
+			c.HelpFunc()(c, args)
 			return Exit(0)
 		case usage:
 			fmt.Fprint(x.Stderr, usageText(t, c.Flags()))

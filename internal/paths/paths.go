@@ -25,20 +25,24 @@ var (
 )
 
 // Templates returns the directory of golxc's templates. GOLXC_TEMPLATE_DIR
-// overrides it (tests); then the link-time value; then templates/ next to
-// the bin/ directory of a development build; then LXC's directory.
+// overrides it (tests); then templates/ next to the bin/ directory of a
+// build in the source tree (so bin/lxc-create uses the tree's templates,
+// not whatever the host has installed); then the link-time value; then
+// LXC's directory.
 func Templates() string {
 	if d := os.Getenv("GOLXC_TEMPLATE_DIR"); d != "" {
 		return d
 	}
-	if TemplateDir != "" {
-		return TemplateDir
-	}
 	if exe, err := os.Executable(); err == nil {
 		d := filepath.Join(filepath.Dir(filepath.Dir(exe)), "templates")
 		if st, err := os.Stat(filepath.Join(d, "lxc-busybox")); err == nil && !st.IsDir() {
-			return d
+			if _, err := os.Stat(filepath.Join(filepath.Dir(d), "go.mod")); err == nil {
+				return d
+			}
 		}
+	}
+	if TemplateDir != "" {
+		return TemplateDir
 	}
 	return LXCTemplateDir
 }

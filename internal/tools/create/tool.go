@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -65,6 +66,23 @@ Options :
 	NameFromArg: true,
 	Flags:       flags,
 	Run:         run,
+	AfterHelp:   templateHelp,
+}
+
+// templateHelp is what LXC does for "lxc-create -t T -h": after its own
+// help, it runs the template with -h so its options are listed too.
+func templateHelp(x *cli.Ctx) {
+	if opts.template == "" || opts.template == "none" {
+		return
+	}
+	path, err := template.Lookup(opts.template)
+	if err != nil {
+		return
+	}
+	cmd := exec.Command(path, "-h")
+	cmd.Args[0] = filepath.Base(path)
+	cmd.Stdout, cmd.Stderr = x.Stdout, x.Stderr
+	cmd.Run()
 }
 
 var opts struct {
