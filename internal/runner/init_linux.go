@@ -77,8 +77,8 @@ func (s *stage2) run() error {
 	s.log.Tracef("stage-2 received its setup")
 	c := s.cfg
 	s.env = &hooks.Env{
-		Name: s.spec.Name, ConfigFile: s.spec.ConfigFile, RootfsMount: rootfsMountPoint(c),
-		RootfsPath: c.RootfsDir(), Console: c.ConsolePath, ConsoleLog: c.ConsoleLogfile,
+		Name: s.spec.Name, ConfigFile: s.spec.ConfigFile, RootfsMount: rootfsMountPoint(c, s.spec.LXCPath, s.spec.Name),
+		RootfsPath: rootfsPathValue(c), Console: c.ConsolePath, ConsoleLog: c.ConsoleLogfile,
 		LogLevel: levelName(s.spec.LogLevel), Version: c.HookVersion, Environment: c.Environment,
 	}
 	if err := s.joinShared(); err != nil {
@@ -106,7 +106,12 @@ func (s *stage2) run() error {
 	if c.RootfsPath == "" {
 		return errors.New("lxc.rootfs.path is not set: containers sharing the host's root filesystem are not supported")
 	}
-	root, err := rootfs.Prepare(c.RootfsDir(), rootfsMountPoint(c), c.RootfsOptions)
+	mountPoint := rootfsMountPoint(c, s.spec.LXCPath, s.spec.Name)
+	rootDir, err := mountRootfsSource(c, mountPoint)
+	if err != nil {
+		return err
+	}
+	root, err := rootfs.Prepare(rootDir, mountPoint, c.RootfsOptions)
 	if err != nil {
 		return err
 	}
@@ -239,7 +244,7 @@ func (s *stage2) buildRootfs() (*os.File, []*terminal.Pty, *terminal.Pty, error)
 			return nil, nil, nil, err
 		}
 	}
-	hostRoots := []string{c.RootfsDir(), filepath.Join(lxcpath.Dir(s.spec.LXCPath, s.spec.Name), "rootfs")}
+	hostRoots := []string{rootfsSource(c).Dir(), filepath.Join(lxcpath.Dir(s.spec.LXCPath, s.spec.Name), "rootfs")}
 	if c.MountFstab != "" {
 		entries, err := readFstab(c.MountFstab)
 		if err != nil {

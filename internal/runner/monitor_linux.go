@@ -277,20 +277,14 @@ func (m *Monitor) wantCgroupNS() bool {
 // caller tears down whatever was made.
 func (m *Monitor) startOnce() (err error) {
 	c := m.cfg
-	rootfsDir := c.RootfsDir()
 	m.hookEnv = &hooks.Env{
-		Name: m.spec.Name, ConfigFile: m.spec.ConfigFile, RootfsMount: rootfsMountPoint(c),
-		RootfsPath: rootfsDir, Console: c.ConsolePath, ConsoleLog: c.ConsoleLogfile,
+		Name: m.spec.Name, ConfigFile: m.spec.ConfigFile, RootfsMount: rootfsMountPoint(c, m.spec.LXCPath, m.spec.Name),
+		RootfsPath: rootfsPathValue(c), Console: c.ConsolePath, ConsoleLog: c.ConsoleLogfile,
 		LogLevel: levelName(m.spec.LogLevel), Version: c.HookVersion, Environment: c.Environment,
 	}
-	if typ, _ := c.RootfsType(); typ != "" && typ != "dir" {
-		return fmt.Errorf("lxc.rootfs.path %q: storage type %q is not supported yet (only dir)", c.RootfsPath, typ)
-	}
 	if c.RootfsPath != "" {
-		if st, err := os.Stat(rootfsDir); err != nil {
-			return fmt.Errorf("rootfs %s: %w", rootfsDir, unwrapPath(err))
-		} else if !st.IsDir() {
-			return fmt.Errorf("rootfs %s is not a directory", rootfsDir)
+		if err := checkRootfs(c); err != nil {
+			return err
 		}
 	}
 	if m.seal == nil {
@@ -690,15 +684,6 @@ func (m *Monitor) signalInit(sig syscall.Signal) error {
 		return unix.PidfdSendSignal(pfd, sig, nil, 0)
 	}
 	return syscall.Kill(pid, sig)
-}
-
-func rootfsMountPoint(c *config.Container) string {
-	if c.RootfsMount != "" {
-		if st, err := os.Stat(c.RootfsMount); err == nil && st.IsDir() {
-			return c.RootfsMount
-		}
-	}
-	return c.RootfsDir()
 }
 
 func levelName(l int) string {

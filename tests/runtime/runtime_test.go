@@ -691,3 +691,22 @@ func TestSeccompProfile(t *testing.T) {
 		t.Errorf("filter not enforced: %s", r)
 	}
 }
+
+// TestOverlaySnapshotStarts: a snapshot clone (lxc-copy -s, an overlay
+// rootfs) starts, and its writes land in its delta, not in the source.
+func TestOverlaySnapshotStarts(t *testing.T) {
+	p, base := container(t)
+	clone := testutil.UniqueName("ov")
+	testutil.MustRun(t, "lxc-copy", "-P", p, "-n", base, "-N", clone, "-s")
+	r := testutil.MustRun(t, "lxc-execute", "-P", p, "-n", clone, "--", "/bin/sh", "-c", "echo data > /root/written; hostname; grep ' / ' /proc/self/mountinfo")
+	if !strings.Contains(r.Stdout, clone+"\n") || !strings.Contains(r.Stdout, "overlay") {
+		t.Errorf("%s", r)
+	}
+	if _, err := os.Stat(filepath.Join(p, clone, "overlay/delta/root/written")); err != nil {
+		t.Errorf("write did not reach the delta: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(p, base, "rootfs/root/written")); err == nil {
+		t.Errorf("write reached the source container")
+	}
+	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", clone)
+}
