@@ -344,6 +344,13 @@ func (a *attach) planStdio() error {
 		}
 		a.stdio[i] = f
 	}
+	// Opened (and created) even when no pty needs it, as LXC does.
+	if opts.ptyLog != "" {
+		var err error
+		if a.ptyLog, err = os.OpenFile(opts.ptyLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_CLOEXEC, 0o600); err != nil {
+			return fmt.Errorf("Failed to open log file %q: %v", opts.ptyLog, err)
+		}
+	}
 	return nil
 }
 
@@ -353,18 +360,24 @@ func (a *attach) openPty(client *ctl.Client) error {
 	std := [3]*os.File{os.Stdin, os.Stdout, os.Stderr}
 	// A fresh pty from the container's own devpts: the container never
 	// sees our terminal, so it cannot push input into it (CVE-2016-10124).
+	// Without one (a container sharing the host's /dev), a fresh pty of
+	// the host's devpts serves, as LXC's lxc_terminal_create_foreign.
+	var devpts *os.File
 	_, files, err := client.Call(ctl.Request{Cmd: ctl.CmdDevptsFD})
-	if err != nil || len(files) == 0 {
-		if err == nil {
-			err = errors.New("no devpts handle")
-		}
-		return fmt.Errorf("Failed to create terminal: %v", err)
+	if err == nil && len(files) > 0 {
+		devpts = files[0]
+		files = files[1:]
 	}
-	for _, f := range files[1:] {
+	for _, f := range files {
 		f.Close()
 	}
-	pty, err := terminal.Alloc(files[0])
-	files[0].Close()
+	if devpts == nil {
+		if devpts, err = os.OpenFile("/dev/pts", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err != nil {
+			return fmt.Errorf("Failed to create terminal: %v", err)
+		}
+	}
+	pty, err := terminal.Alloc(devpts)
+	devpts.Close()
 	if err != nil {
 		return fmt.Errorf("Failed to create terminal: %v", err)
 	}
@@ -375,11 +388,6 @@ func (a *attach) openPty(client *ctl.Client) error {
 			if a.cfg.Ctty < 0 {
 				a.cfg.Ctty = i
 			}
-		}
-	}
-	if opts.ptyLog != "" {
-		if a.ptyLog, err = os.OpenFile(opts.ptyLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_CLOEXEC, 0o600); err != nil {
-			return fmt.Errorf("Failed to open log file %q: %v", opts.ptyLog, err)
 		}
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/stage"
+	"github.com/golxc/golxc/internal/terminal"
 	"github.com/golxc/golxc/internal/testutil"
 )
 
@@ -578,5 +580,83 @@ func TestSeccompLimitsAndProc(t *testing.T) {
 	r = c.attach(t, "-eLSM", "--", "sh", "-c", "mkdir /tmp/gx && echo made")
 	if r.Code != 0 || r.Stdout != "made\n" {
 		t.Errorf("-e LSM still filtered: %s", r)
+	}
+}
+
+// TestWindowSizeFollows gives lxc-attach a real controlling terminal (a
+// host pty) and resizes it mid-session: SIGWINCH must carry the new size
+// to the container pty.
+func TestWindowSizeFollows(t *testing.T) {
+	c := startContainer(t)
+	devpts, err := os.OpenFile("/dev/pts", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pty, err := terminal.Alloc(devpts)
+	devpts.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pty.Close()
+	terminal.SetSize(pty.Master, 20, 50)
+	cmd := exec.Command(testutil.Bin(t, "lxc-attach"), c.args("--", "sh", "-c", "stty size; read x; stty size")...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = pty.Peer, pty.Peer, pty.Peer
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pty.Peer.Close()
+	pty.Peer = nil
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	finished := false
+	defer func() {
+		if !finished {
+			cmd.Process.Kill()
+			<-done
+		}
+	}()
+	var mu sync.Mutex
+	var out bytes.Buffer
+	go func() {
+		buf := make([]byte, 1024)
+		for {
+			n, err := pty.Master.Read(buf)
+			mu.Lock()
+			out.Write(buf[:n])
+			mu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	waitFor := func(s string) {
+		t.Helper()
+		for i := 0; i < 200; i++ {
+			mu.Lock()
+			ok := strings.Contains(out.String(), s)
+			mu.Unlock()
+			if ok {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("no %q in the session output %q", s, out.String())
+	}
+	waitFor("20 50")
+	terminal.SetSize(pty.Master, 30, 90)
+	time.Sleep(300 * time.Millisecond)
+	pty.Master.Write([]byte("\r"))
+	waitFor("30 90")
+	select {
+	case err := <-done:
+		finished = true
+		if err != nil {
+			t.Errorf("lxc-attach: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Error("the session did not end")
 	}
 }
