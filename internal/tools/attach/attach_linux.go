@@ -274,6 +274,7 @@ func (a *attach) prepare(client *ctl.Client) error {
 		NoNewPrivs:  info.NoNewPrivs,
 		Personality: req.personality,
 		Ctty:        -1,
+		KeepCwd:     a.flags&unix.CLONE_NEWNS == 0,
 	}
 	if a.cfg.Personality < 0 && info.Arch != "" {
 		if p, err := archPersonality(info.Arch); err == nil {

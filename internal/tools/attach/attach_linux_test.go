@@ -246,8 +246,9 @@ func TestNamespaceSubsets(t *testing.T) {
 	c := startContainer(t)
 	host, _ := os.Hostname()
 	// Only UTSNAME: the container's hostname, the host's mounts.
-	out := c.mustAttach(t, "-s", "UTSNAME", "--", "sh", "-c", "hostname; test -d "+c.path+" && echo host-fs")
-	if out != c.name+"\nhost-fs\n" {
+	cwd, _ := os.Getwd()
+	out := c.mustAttach(t, "-s", "UTSNAME", "--", "sh", "-c", "hostname; test -d "+c.path+" && echo host-fs; pwd")
+	if out != c.name+"\nhost-fs\n"+cwd+"\n" {
 		t.Errorf("-s UTSNAME: %q", out)
 	}
 	// Only MOUNT|PID: the host's hostname, the container's files and pids.

@@ -33,6 +33,8 @@ type childConfig struct {
 	NoNewPrivs  bool     `json:"no_new_privs,omitempty"`
 	Personality int      `json:"personality"` // -1: unchanged
 	Ctty        int      `json:"ctty"`        // which of 0, 1, 2 is the container pty (-1: none)
+	// KeepCwd: the mount namespace is not joined, stay where we are.
+	KeepCwd bool `json:"keep_cwd,omitempty"`
 	// Seccomp is the container's compiled lxc.seccomp.profile.
 	Seccomp []bpf.RawInstruction `json:"seccomp,omitempty"`
 }
@@ -149,10 +151,12 @@ func (c *childConfig) setup() (*passwd, error) {
 	// Looked up as the target user and with the container's privileges
 	// only: the lookup may run the container's own getent.
 	pw := lookupUser(c.UID, c.Env)
-	// Start in the user's home when it exists, else in "/". The path is
-	// resolved inside the container (its mount namespace and root), and
-	// getcwd proves we are below the container's root (CVE-2024-21626).
-	if pw == nil || pw.home == "" || unix.Chdir(pw.home) != nil {
+	// In the container's mount namespace: start in the user's home when
+	// it exists, else in "/". The path is resolved inside the container
+	// (its mount namespace and root), and getcwd proves we are below the
+	// container's root (CVE-2024-21626). Outside it (-s without MOUNT) the
+	// caller's directory is kept, as LXC does.
+	if !c.KeepCwd && (pw == nil || pw.home == "" || unix.Chdir(pw.home) != nil) {
 		if err := unix.Chdir("/"); err != nil {
 			return nil, fmt.Errorf("%s - Failed to change directory to /", errnoText(err))
 		}
