@@ -308,6 +308,22 @@ func TestPty(t *testing.T) {
 		t.Errorf("-L log mode %v, want 0600", st.Mode().Perm())
 	}
 
+	// A terminal on stdin but stdout redirected to a file: the file gets
+	// the command's bytes untouched (no pty in between), stderr the pty.
+	outFile := filepath.Join(t.TempDir(), "out.bin")
+	cmd = exec.Command("script", "-qec", fmt.Sprintf(`%s -P %s -n %s -- sh -c 'printf "a\nb\000"; tty >&2' > %s`, bin, c.path, c.name, outFile), "/dev/null")
+	sleep2 := exec.Command("sleep", "30")
+	if cmd.Stdin, err = sleep2.StdoutPipe(); err != nil {
+		t.Fatal(err)
+	}
+	sleep2.Start()
+	out, err = cmd.Output()
+	sleep2.Process.Kill()
+	sleep2.Wait()
+	if got, _ := os.ReadFile(outFile); err != nil || string(got) != "a\nb\x00" || !regexp.MustCompile(`^/dev/pts/\d+\r\n$`).Match(out) {
+		t.Errorf("stdout to a file from a terminal: file %q, terminal %q, %v", got, out, err)
+	}
+
 	// Ctrl-C typed at the terminal interrupts the command (exit 130)
 	// through the container pty, and is not taken by lxc-attach itself.
 	cmd = exec.Command("script", "-qec", fmt.Sprintf("%s -P %s -n %s -- sleep 100", bin, c.path, c.name), "/dev/null")
