@@ -249,8 +249,11 @@ __attribute__((constructor)) static void golxc_nsenter(void)
 		fail(sock, EINVAL, "Malformed attach request");
 
 	if (b.fd_flags[0] == 0) {
-		/* Linux 5.8+: all namespaces at once, atomically, via the pidfd. */
-		if (setns(fds[0], (int)b.flags) < 0)
+		/*
+		 * Linux 5.8+: all namespaces at once, atomically, via the pidfd.
+		 * No flags (lxc-attach -s USER on a container sharing ours): stay.
+		 */
+		if (b.flags && setns(fds[0], (int)b.flags) < 0)
 			fail(sock, errno, "Failed to attach to namespaces via pidfd");
 		if (b.flags & CLONE_NEWUSER)
 			become(sock, &b);

@@ -261,6 +261,10 @@ func TestNamespaceSubsets(t *testing.T) {
 	if out != c.name+"\n" {
 		t.Errorf("-s USER|UTSNAME: %q", out)
 	}
+	out = c.mustAttach(t, "-s", "USER", "--", "hostname")
+	if out != host+"\n" {
+		t.Errorf("-s USER: %q", out)
+	}
 	// -R: a fresh /proc of the container's pid namespace, host mounts intact.
 	out = c.mustAttach(t, "-R", "-s", "PID|NETWORK", "--", "sh", "-c", "cat /proc/1/comm; ls /sys/class/net | tr '\\n' ' '")
 	if !strings.HasPrefix(out, "sleep\n") || !strings.Contains(out, "lo") || strings.Contains(out, "eth0") {
