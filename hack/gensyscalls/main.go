@@ -47,11 +47,13 @@ func main() {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		fmt.Printf("var syscalls%s = map[string]uint32{\n", strings.ToUpper(arch))
+		// A function, not a package variable: the table is built only when a
+		// profile is compiled, not in the init of every tool.
+		fmt.Printf("func syscalls%s() map[string]uint32 {\n\treturn map[string]uint32{\n", strings.ToUpper(arch))
 		for _, n := range names {
-			fmt.Printf("\t%q: %s,\n", n, table[n])
+			fmt.Printf("\t\t%q: %s,\n", n, table[n])
 		}
-		fmt.Println("}")
+		fmt.Println("\t}\n}")
 		fmt.Println()
 	}
 }

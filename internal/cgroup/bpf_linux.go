@@ -10,7 +10,6 @@ import (
 	"strings"
 	"unsafe"
 
-	"github.com/cilium/ebpf/asm"
 	"golang.org/x/sys/unix"
 )
 
@@ -23,13 +22,74 @@ const (
 	bpfDevcgDevChar  = 2
 )
 
+// bpfInsn is one eBPF instruction (struct bpf_insn): opcode, dst and src
+// registers, a 16-bit offset and a 32-bit immediate. A handful of opcodes
+// is all a device program needs, so we encode them ourselves rather than
+// link an eBPF library (cilium/ebpf/asm alone pulled debug/elf, go/ast and
+// more into every tool that starts containers).
+type bpfInsn struct {
+	op       uint8
+	dst, src uint8
+	off      int16
+	imm      int32
+	// label marks this instruction as a jump target; target names the
+	// label a conditional jump goes to when its condition holds.
+	label, target string
+}
+
+// eBPF opcodes used by device programs (linux/bpf.h, bpf_common.h).
+const (
+	bpfLdxMemW = 0x61 // dst = *(u32 *)(src + off)
+	bpfAnd32K  = 0x54 // dst &= imm (32-bit)
+	bpfRsh32K  = 0x74 // dst >>= imm (32-bit)
+	bpfMov32X  = 0xbc // dst = src (32-bit)
+	bpfMov64K  = 0xb7 // dst = imm
+	bpfJneK    = 0x55 // if dst != imm goto pc+off
+	bpfExit    = 0x95
+	regR0      = 0
+	regR1      = 1
+	regR2      = 2
+	regR3      = 3
+	regR4      = 4
+	regR5      = 5
+	regR6      = 6
+)
+
+// assemble resolves jump labels and encodes the program little-endian.
+func assemble(prog []bpfInsn) ([]byte, error) {
+	at := map[string]int{}
+	for i, in := range prog {
+		if in.label != "" {
+			at[in.label] = i
+		}
+	}
+	out := make([]byte, 0, 8*len(prog))
+	for i, in := range prog {
+		off := in.off
+		if in.target != "" {
+			t, ok := at[in.target]
+			if !ok {
+				return nil, fmt.Errorf("device program: no label %q", in.target)
+			}
+			off = int16(t - i - 1)
+		}
+		var b [8]byte
+		b[0] = in.op
+		b[1] = in.src<<4 | in.dst&0xf
+		binary.LittleEndian.PutUint16(b[2:], uint16(off))
+		binary.LittleEndian.PutUint32(b[4:], uint32(in.imm))
+		out = append(out, b[:]...)
+	}
+	return out, nil
+}
+
 // DeviceProgram compiles rules into a BPF_PROG_TYPE_CGROUP_DEVICE program
 // with cgroup v1 semantics: a global "a" rule resets the list and sets the
 // default (deny a = allowlist, allow a = denylist); later rules win over
 // earlier ones, so the program tests them last to first and the first match
 // decides. A request matches a rule only if all requested access bits are
 // in the rule's access (so a partial rule can never widen access).
-func DeviceProgram(rules []DeviceRule) asm.Instructions {
+func DeviceProgram(rules []DeviceRule) []bpfInsn {
 	defAllow := true
 	start := 0
 	for i, r := range rules {
@@ -39,54 +99,52 @@ func DeviceProgram(rules []DeviceRule) asm.Instructions {
 		}
 	}
 	active := rules[start:]
-	insns := asm.Instructions{
-		// R2 = device type, R3 = access bits, R4 = major, R5 = minor.
-		asm.LoadMem(asm.R2, asm.R1, 0, asm.Word),
-		asm.And.Imm32(asm.R2, 0xFFFF),
-		asm.LoadMem(asm.R3, asm.R1, 0, asm.Word),
-		asm.RSh.Imm32(asm.R3, 16),
-		asm.LoadMem(asm.R4, asm.R1, 4, asm.Word),
-		asm.LoadMem(asm.R5, asm.R1, 8, asm.Word),
+	// R1 is the context: R2 = device type, R3 = access bits, R4 = major,
+	// R5 = minor.
+	prog := []bpfInsn{
+		{op: bpfLdxMemW, dst: regR2, src: regR1, off: 0},
+		{op: bpfAnd32K, dst: regR2, imm: 0xFFFF},
+		{op: bpfLdxMemW, dst: regR3, src: regR1, off: 0},
+		{op: bpfRsh32K, dst: regR3, imm: 16},
+		{op: bpfLdxMemW, dst: regR4, src: regR1, off: 4},
+		{op: bpfLdxMemW, dst: regR5, src: regR1, off: 8},
 	}
 	for i := len(active) - 1; i >= 0; i-- {
 		r := active[i]
 		next := fmt.Sprintf("rule%d", i)
-		var block asm.Instructions
 		switch r.Type {
 		case 'b':
-			block = append(block, asm.JNE.Imm(asm.R2, bpfDevcgDevBlock, next))
+			prog = append(prog, bpfInsn{op: bpfJneK, dst: regR2, imm: bpfDevcgDevBlock, target: next})
 		case 'c':
-			block = append(block, asm.JNE.Imm(asm.R2, bpfDevcgDevChar, next))
+			prog = append(prog, bpfInsn{op: bpfJneK, dst: regR2, imm: bpfDevcgDevChar, target: next})
 		}
 		acc := accessBits(r.Access)
 		if acc != bpfDevcgAccMknod|bpfDevcgAccRead|bpfDevcgAccWrite {
-			block = append(block,
-				asm.Mov.Reg32(asm.R6, asm.R3),
-				asm.And.Imm32(asm.R6, int32(^acc&7)),
-				asm.JNE.Imm(asm.R6, 0, next),
+			prog = append(prog,
+				bpfInsn{op: bpfMov32X, dst: regR6, src: regR3},
+				bpfInsn{op: bpfAnd32K, dst: regR6, imm: ^acc & 7},
+				bpfInsn{op: bpfJneK, dst: regR6, imm: 0, target: next},
 			)
 		}
 		if r.Major >= 0 {
-			block = append(block, asm.JNE.Imm(asm.R4, int32(r.Major), next))
+			prog = append(prog, bpfInsn{op: bpfJneK, dst: regR4, imm: int32(r.Major), target: next})
 		}
 		if r.Minor >= 0 {
-			block = append(block, asm.JNE.Imm(asm.R5, int32(r.Minor), next))
+			prog = append(prog, bpfInsn{op: bpfJneK, dst: regR5, imm: int32(r.Minor), target: next})
 		}
 		ret := int32(0)
 		if r.Allow {
 			ret = 1
 		}
-		block = append(block, asm.Mov.Imm(asm.R0, ret), asm.Return())
-		insns = append(insns, block...)
+		prog = append(prog, bpfInsn{op: bpfMov64K, dst: regR0, imm: ret}, bpfInsn{op: bpfExit})
 		// The next instruction carries the label the block jumps to.
-		insns = append(insns, asm.Mov.Imm(asm.R0, 0).WithSymbol(next))
+		prog = append(prog, bpfInsn{op: bpfMov64K, dst: regR0, imm: 0, label: next})
 	}
 	def := int32(0)
 	if defAllow {
 		def = 1
 	}
-	insns = append(insns, asm.Mov.Imm(asm.R0, def), asm.Return())
-	return insns
+	return append(prog, bpfInsn{op: bpfMov64K, dst: regR0, imm: def}, bpfInsn{op: bpfExit})
 }
 
 func accessBits(a string) int32 {
@@ -135,17 +193,15 @@ type bpfAttachAttr struct {
 // directory dir. The program stays attached for the cgroup's life (legacy
 // attach with BPF_F_ALLOW_MULTI: no pinning, closing our fd keeps it).
 func AttachDevicePolicy(dir string, rules []DeviceRule) error {
-	insns := DeviceProgram(rules)
-	var buf bytes.Buffer
-	if err := insns.Marshal(&buf, binary.LittleEndian); err != nil {
-		return fmt.Errorf("assemble device program: %w", err)
+	code, err := assemble(DeviceProgram(rules))
+	if err != nil {
+		return err
 	}
-	code := buf.Bytes()
 	license := []byte("Apache-2.0\x00")
 	logBuf := make([]byte, 64*1024)
 	attr := bpfProgLoadAttr{
 		progType: bpfProgTypeCgDevice,
-		insnCnt:  uint32(len(code) / asm.InstructionSize),
+		insnCnt:  uint32(len(code) / 8),
 		insns:    uint64(uintptr(unsafe.Pointer(&code[0]))),
 		license:  uint64(uintptr(unsafe.Pointer(&license[0]))),
 		logLevel: 1,

@@ -57,6 +57,9 @@ type Tool struct {
 	// AfterHelp runs after -h/--help printed the help, with the other
 	// options parsed (lxc-create -t T -h then shows the template's help).
 	AfterHelp func(x *Ctx)
+	// Prelude runs with the raw arguments before anything is parsed, so a
+	// tool can start slow work early (lxc-start spawns its monitor).
+	Prelude func(args []string)
 }
 
 // Ctx is what a tool's Run receives.
@@ -149,6 +152,9 @@ func (x *Ctx) CommandArgs() []string { return x.Args }
 // container init, attach) are dispatched first, before any parsing.
 func Main(t *Tool) {
 	stage.Dispatch()
+	if t.Prelude != nil {
+		t.Prelude(os.Args[1:])
+	}
 	os.Exit(Run(t, os.Args[1:], os.Stdout, os.Stderr))
 }
 

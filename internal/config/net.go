@@ -1,9 +1,9 @@
 package config
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
+	rand "github.com/golxc/golxc/internal/randbytes"
 	"net"
 	"net/netip"
 	"strconv"

@@ -5,8 +5,8 @@
 package container
 
 import (
-	"crypto/rand"
 	"fmt"
+	rand "github.com/golxc/golxc/internal/randbytes"
 	"os"
 	"regexp"
 	"strings"

@@ -21,18 +21,23 @@ func WaitStopped(lxcpathDir, name string, timeout time.Duration) error {
 		req.Timeout = timeout.Seconds()
 	}
 	_, _, err = c.Call(req)
-	c.Close()
 	if err != nil && err.Error() == "timeout" {
+		c.Close()
 		return ErrTimeout
 	}
-	// STOPPED is announced just before the monitor exits: wait for its
-	// socket to go, so a following start or destroy finds a clean slate.
+	// STOPPED is announced just before the monitor exits. The monitor
+	// closes our connection when it exits: wait for that, so a following
+	// start or destroy finds a clean slate.
+	c.SetTimeout(10 * time.Second)
+	var junk Response
+	Recv(c.fd, &junk)
+	c.Close()
 	deadline := time.Now().Add(10 * time.Second)
 	for IsRunning(lxcpathDir, name) {
 		if time.Now().After(deadline) {
 			return ErrTimeout
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(time.Millisecond)
 	}
 	return nil
 }

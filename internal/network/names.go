@@ -1,8 +1,8 @@
 package network
 
 import (
-	"crypto/rand"
 	"fmt"
+	rand "github.com/golxc/golxc/internal/randbytes"
 	"net"
 	"strconv"
 

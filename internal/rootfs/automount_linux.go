@@ -1,8 +1,8 @@
 package rootfs
 
 import (
-	"crypto/rand"
 	"fmt"
+	rand "github.com/golxc/golxc/internal/randbytes"
 	"os"
 
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,28 +26,37 @@ type daemonStatus struct {
 	AlreadyRunning bool `json:"already_running,omitempty"`
 }
 
-// StartDaemon runs the container under a detached monitor process titled
-// "[lxc monitor] LXCPATH NAME" and returns once the container is RUNNING
-// or failed to start. The monitor has a new session, / as cwd, stdio on
-// /dev/null and none of our other descriptors.
-func StartDaemon(spec *Spec) error {
+// Monitor processes can be spawned before the command line is parsed
+// (lxc-start does this) so the new process's Go runtime start-up overlaps
+// the command's own parsing and config loading: on the start path every Go
+// process start costs several milliseconds.
+type Prespawned struct {
+	cmd           *exec.Cmd
+	sock          int
+	lxcpath, name string
+}
+
+// Prespawn starts a monitor process for lxcpath/name that waits for its
+// spec. Use it with StartDaemon, or Discard it.
+func Prespawn(lxcpathDir, name string) (*Prespawned, error) {
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return fmt.Errorf("socketpair: %w", err)
+		return nil, fmt.Errorf("socketpair: %w", err)
 	}
-	ours := pair[0]
 	theirs := os.NewFile(uintptr(pair[1]), "monitor")
-	defer unix.Close(ours)
+	defer theirs.Close()
 	null, err := os.OpenFile("/dev/null", os.O_RDWR, 0)
 	if err != nil {
-		theirs.Close()
-		return err
+		unix.Close(pair[0])
+		return nil, err
 	}
 	defer null.Close()
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
-		Args:       []string{fmt.Sprintf("[lxc monitor] %s %s", spec.LXCPath, spec.Name)},
-		Env:        append(monitorEnv(), stage.Env("monitor", 3)...),
+		Path: "/proc/self/exe",
+		Args: []string{fmt.Sprintf("[lxc monitor] %s %s", lxcpathDir, name)},
+		// One P: the monitor is mostly idle and its work is I/O; a second
+		// P and the cgroup-limit probe only slow its start.
+		Env:        append(monitorEnv(), append(stage.Env("monitor", 3), "GOMAXPROCS=1")...),
 		Dir:        "/",
 		Stdin:      null,
 		Stdout:     null,
@@ -56,11 +66,43 @@ func StartDaemon(spec *Spec) error {
 			Setsid: true,
 		},
 	}
-	err = cmd.Start()
-	theirs.Close()
-	if err != nil {
-		return fmt.Errorf("start monitor: %w", err)
+	if err := cmd.Start(); err != nil {
+		unix.Close(pair[0])
+		return nil, fmt.Errorf("start monitor: %w", err)
 	}
+	return &Prespawned{cmd: cmd, sock: pair[0], lxcpath: lxcpathDir, name: name}, nil
+}
+
+// Discard ends a prespawned monitor that is not needed.
+func (p *Prespawned) Discard() {
+	if p == nil || p.cmd == nil {
+		return
+	}
+	unix.Close(p.sock)
+	p.cmd.Wait()
+	p.cmd = nil
+}
+
+// StartDaemon runs the container under a detached monitor process titled
+// "[lxc monitor] LXCPATH NAME" and returns once the container is RUNNING
+// or failed to start. The monitor has a new session, / as cwd, stdio on
+// /dev/null and none of our other descriptors. pre, if it was spawned for
+// the same container, is used instead of starting a new monitor.
+func StartDaemon(spec *Spec, pre *Prespawned) error {
+	if pre != nil && (pre.cmd == nil || pre.lxcpath != spec.LXCPath || pre.name != spec.Name) {
+		pre.Discard()
+		pre = nil
+	}
+	if pre == nil {
+		var err error
+		if pre, err = Prespawn(spec.LXCPath, spec.Name); err != nil {
+			return err
+		}
+	}
+	cmd, ours := pre.cmd, pre.sock
+	pre.cmd = nil
+	defer unix.Close(ours)
+	spec.CLIStarted = time.Now().Format(time.RFC3339Nano)
 	if err := ctl.Send(ours, spec, nil); err != nil {
 		cmd.Process.Kill()
 		cmd.Wait()
@@ -94,7 +136,7 @@ func StartDaemon(spec *Spec) error {
 func monitorEnv() []string {
 	var out []string
 	for _, kv := range os.Environ() {
-		if len(kv) > 7 && kv[:7] == "_GOLXC_" {
+		if len(kv) > 7 && kv[:7] == "_GOLXC_" || strings.HasPrefix(kv, "GOMAXPROCS=") {
 			continue
 		}
 		out = append(out, kv)
@@ -103,12 +145,16 @@ func monitorEnv() []string {
 }
 
 func monitorMain(fd int) {
+	began := time.Now()
+	// Set for our own start-up only; hooks inherit the environment.
+	os.Unsetenv("GOMAXPROCS")
 	var spec Spec
 	files, err := ctl.Recv(fd, &spec)
 	closeAll(files)
 	if err != nil {
 		os.Exit(1)
 	}
+	spec.began = began
 	reported := false
 	Run(&spec, func(err error) {
 		reported = true

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
@@ -43,6 +44,7 @@ type stage2 struct {
 }
 
 func stage2Main(fd int) {
+	began := time.Now()
 	s := &stage2{sock: fd}
 	s.log = log.New("lxc-start", "")
 	s.log.SetQuiet(true)
@@ -54,6 +56,7 @@ func stage2Main(fd int) {
 	}
 	os.Unsetenv("_GOLXC_LOG_FD")
 	os.Unsetenv("_GOLXC_LOG_LEVEL")
+	s.log.Tracef("stage-2 main began at %s", began.Format(time.RFC3339Nano))
 	err := s.run()
 	// Only reached on failure (success ends in execve or the init shim).
 	if err != nil {

@@ -84,6 +84,9 @@ func Run(spec *Spec, started func(error)) Result {
 		m.log.SetLevel(log.Level(spec.LogLevel))
 	}
 	defer m.log.Close()
+	if spec.CLIStarted != "" {
+		m.log.Tracef("command spawned the monitor at %s; monitor main began at %s", spec.CLIStarted, spec.began.Format(time.RFC3339Nano))
+	}
 	reported := false
 	report := func(err error) {
 		if !reported {
@@ -118,6 +121,7 @@ func Run(spec *Spec, started func(error)) Result {
 		res.Started = true
 		m.setState(ctl.Running)
 		report(nil)
+		m.enterMonitorCgroup()
 		res.Status = m.waitInit()
 		m.broadcastExit(res.Status)
 		reboot := m.rebootRq || (res.Status.Signaled() && res.Status.Signal() == syscall.SIGHUP)
@@ -293,10 +297,10 @@ func (m *Monitor) startOnce() (err error) {
 		}
 	}
 	m.log.Tracef("sealed copy of our binary ready")
-	if err := m.createCgroups(); err != nil {
-		return err
-	}
-	m.log.Tracef("cgroups created")
+	// LXC runs pre-start hooks before the container's first process
+	// exists. Without such hooks we start stage-2 at once, so its runtime
+	// start-up overlaps our cgroup and network work (it waits for the
+	// setup message before doing anything).
 	if err := hooks.Run(c.Hooks["pre-start"], "pre-start", m.hookEnv, nil, nil); err != nil {
 		return err
 	}
@@ -332,6 +336,10 @@ func (m *Monitor) startOnce() (err error) {
 	m.hookEnv.PID = cmd.Process.Pid
 	m.log.Tracef("stage-2 started as pid %d", cmd.Process.Pid)
 	m.proc = cmd.Process
+	if err := m.createCgroups(); err != nil {
+		return err
+	}
+	m.log.Tracef("cgroups created")
 	// From here on any failure must kill the child (teardown does).
 	if err := m.cg.AddProc(cmd.Process.Pid); err != nil {
 		return err
@@ -439,8 +447,12 @@ func (m *Monitor) stage2Command(child *os.File) (*exec.Cmd, error) {
 	cmd := &exec.Cmd{
 		Path: "/proc/self/fd/4",
 		Args: []string{"init"},
-		Env:  append(stage.Env("init", 3), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"),
-		Dir:  "/",
+		// GOMAXPROCS=1: stage-2 works on one thread; more Ps only cost
+		// start-up time (and pids in the container's namespace). GOGC=off:
+		// it allocates little before it execs init (the lxc-execute init
+		// turns the collector back on).
+		Env: append(stage.Env("init", 3), "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "GOMAXPROCS=1", "GOGC=off"),
+		Dir: "/",
 	}
 	cmd.ExtraFiles = []*os.File{child, m.seal}
 	if m.log.HasFile() && m.spec.LogFile != "" {
@@ -481,20 +493,9 @@ func (m *Monitor) createCgroups() error {
 		}
 	}
 	c := m.cfg
-	payloadDir, monitorDir := c.CgroupDir, c.CgroupDir
+	payloadDir := c.CgroupDir
 	if c.CgroupDirContainer != "" {
 		payloadDir = c.CgroupDirContainer
-	}
-	if c.CgroupDirMonitor != "" {
-		monitorDir = c.CgroupDirMonitor
-	}
-	if !m.spec.Foreground && m.monCg == nil {
-		if m.monCg, err = m.host.Create(monitorDir, "lxc.monitor."+m.spec.Name); err != nil {
-			return fmt.Errorf("create monitor cgroup: %w", err)
-		}
-		if err := m.monCg.AddProc(os.Getpid()); err != nil {
-			return err
-		}
 	}
 	// m.host still holds the bases read before the monitor moved into its
 	// own leaf, so payload and monitor cgroups are siblings, as in LXC.
@@ -609,7 +610,7 @@ func (m *Monitor) teardown(target string) {
 		m.cg.Kill()
 		deadline := time.Now().Add(5 * time.Second)
 		for len(m.cg.Procs()) > 0 && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond)
+			time.Sleep(time.Millisecond)
 		}
 	}
 	if m.proc != nil {
@@ -656,6 +657,29 @@ func (m *Monitor) teardown(target string) {
 	if target != "reboot" && m.monCg != nil {
 		// Leave our own cgroup before removing it (back to the parent).
 		m.leaveMonitorCgroup()
+	}
+}
+
+// enterMonitorCgroup moves a daemon monitor into its own lxc.monitor.NAME
+// cgroup, as LXC does, once the container is RUNNING: migrating a process
+// takes the kernel's cgroup threadgroup lock (an RCU grace period on v1),
+// which has no business on the start path.
+func (m *Monitor) enterMonitorCgroup() {
+	if m.spec.Foreground || m.monCg != nil || m.host == nil {
+		return
+	}
+	dir := m.cfg.CgroupDir
+	if m.cfg.CgroupDirMonitor != "" {
+		dir = m.cfg.CgroupDirMonitor
+	}
+	cg, err := m.host.Create(dir, "lxc.monitor."+m.spec.Name)
+	if err != nil {
+		m.log.Warnf("create monitor cgroup: %v", err)
+		return
+	}
+	m.monCg = cg
+	if err := cg.AddProc(os.Getpid()); err != nil {
+		m.log.Warnf("%v", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -33,6 +34,7 @@ func (s *stage2) execShim(env []string) error {
 	if err := chdirVerified(c.InitCwd); err != nil {
 		return err
 	}
+	debug.SetGCPercent(100) // stage-2 ran with GOGC=off; we live on
 	sigs := make(chan os.Signal, 32)
 	signal.Notify(sigs)
 	path, err := lookPath(argv[0], env)

@@ -24,6 +24,8 @@
 package runner
 
 import (
+	"time"
+
 	"github.com/golxc/golxc/internal/config"
 )
 
@@ -50,6 +52,10 @@ type Spec struct {
 	// PassStdio gives the container init the caller's stdin/stdout/stderr
 	// instead of the console pty (lxc-execute).
 	PassStdio bool `json:"pass_stdio,omitempty"`
+	// CLIStarted is when the command started the monitor (trace logs).
+	CLIStarted string `json:"cli_started,omitempty"`
+	// began is when this process's main started (trace logs).
+	began time.Time
 }
 
 // Sync message kinds between monitor and stage-2.

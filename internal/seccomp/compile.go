@@ -35,11 +35,11 @@ type archTable struct {
 func hostArches() []archTable {
 	switch runtime.GOARCH {
 	case "amd64":
-		return []archTable{{auditArchX8664, syscallsAMD64, false}, {auditArchI386, syscalls386, true}}
+		return []archTable{{auditArchX8664, syscallsAMD64(), false}, {auditArchI386, syscalls386(), true}}
 	case "386":
-		return []archTable{{auditArchI386, syscalls386, false}}
+		return []archTable{{auditArchI386, syscalls386(), false}}
 	case "arm64":
-		return []archTable{{auditArchAARCH64, syscallsARM64, false}}
+		return []archTable{{auditArchAARCH64, syscallsARM64(), false}}
 	}
 	return nil
 }

@@ -8,9 +8,9 @@ package testutil
 import (
 	"bufio"
 	"bytes"
-	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	rand "github.com/golxc/golxc/internal/randbytes"
 	"os"
 	"os/exec"
 	"path/filepath"

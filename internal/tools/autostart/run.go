@@ -189,5 +189,5 @@ func start(x *cli.Ctx, name string) error {
 	if err != nil {
 		return err
 	}
-	return runner.StartDaemon(spec)
+	return runner.StartDaemon(spec, nil)
 }

@@ -82,7 +82,7 @@ func run(x *cli.Ctx) error {
 		return x.Errorf("Missing command to execute!")
 	}
 	if opts.daemon {
-		if err := runner.StartDaemon(spec); err != nil {
+		if err := runner.StartDaemon(spec, nil); err != nil {
 			return x.Errorf("Failed run an application inside container: %v", err)
 		}
 		return nil

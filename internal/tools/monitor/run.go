@@ -1,10 +1,10 @@
 package monitortool
 
 import (
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	rand "github.com/golxc/golxc/internal/randbytes"
 	"os"
 	"os/signal"
 	"path/filepath"

@@ -3,15 +3,17 @@ package starttool
 
 import (
 	"errors"
-	"os"
-	"syscall"
+	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 
 	"github.com/golxc/golxc/internal/cli"
+	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/launch"
+	"github.com/golxc/golxc/internal/lxcpath"
 	"github.com/golxc/golxc/internal/runner"
 )
 
@@ -48,6 +50,7 @@ Options :
 	WithName:    true,
 	NameFromArg: true,
 	RCFile:      true,
+	Prelude:     prespawn,
 	Flags: func(f *pflag.FlagSet) {
 		f.BoolVarP(&opts.daemon, "daemon", "d", false, "Daemonize the container (default)")
 		f.BoolVarP(&opts.foreground, "foreground", "F", false, "Start with the current tty attached to /dev/console")
@@ -68,6 +71,8 @@ Options :
 func run(x *cli.Ctx) error {
 	x.RCFile = opts.rcfile
 	foreground := opts.foreground && !opts.daemon
+	// Whatever happens below, a monitor spawned early and not used ends.
+	defer func() { early.Discard() }()
 	if ctl.IsRunning(x.LXCPath, x.Name) {
 		// LXC reports this as an error but exits 0.
 		x.Log.Errorf("Container is already running")
@@ -91,7 +96,10 @@ func run(x *cli.Ctx) error {
 		return x.Errorf("%v", err)
 	}
 	if !foreground {
-		err := runner.StartDaemon(spec)
+		x.Log.Tracef("command main began at %s; handing the spec to the monitor", beganAt.Format(time.RFC3339Nano))
+		err := runner.StartDaemon(spec, early)
+		early = nil
+		x.Log.Tracef("monitor reported: %v", err)
 		if errors.Is(err, runner.ErrAlreadyRunning) {
 			x.Log.Errorf("Container is already running")
 			return nil
@@ -113,5 +121,68 @@ func run(x *cli.Ctx) error {
 	return nil
 }
 
-var _ = os.Stdin
-var _ = syscall.SIGKILL
+// early is a monitor spawned by prespawn before the command line was
+// parsed; run hands it the spec (or discards it).
+var early *runner.Prespawned
+
+// beganAt is when our main started (trace logs).
+var beganAt time.Time
+
+// prespawn starts the monitor process right away for a daemonized start,
+// guessing lxcpath and name from the raw arguments, so its runtime start-up
+// overlaps our parsing and config loading. A wrong guess costs one idle
+// process that is discarded; the real start then spawns a fresh monitor.
+func prespawn(args []string) {
+	beganAt = time.Now()
+	name, path := "", ""
+	valued := map[string]bool{"-n": true, "--name": true, "-P": true, "--lxcpath": true, "-p": true, "--pidfile": true,
+		"-f": true, "--rcfile": true, "-c": true, "--console": true, "-L": true, "--console-log": true, "-s": true,
+		"--define": true, "-o": true, "--logfile": true, "-l": true, "--logpriority": true, "--share-net": true,
+		"--share-ipc": true, "--share-uts": true, "--share-pid": true}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			i = len(args)
+		case a == "-F" || a == "--foreground" || a == "-h" || a == "--help" || a == "-?" || a == "--usage" || a == "--version":
+			return
+		case a == "-n" || a == "--name":
+			if i+1 < len(args) {
+				name = args[i+1]
+			}
+			i++
+		case strings.HasPrefix(a, "--name="):
+			name = a[len("--name="):]
+		case strings.HasPrefix(a, "-n") && len(a) > 2:
+			name = a[2:]
+		case a == "-P" || a == "--lxcpath":
+			if i+1 < len(args) {
+				path = args[i+1]
+			}
+			i++
+		case strings.HasPrefix(a, "--lxcpath="):
+			path = a[len("--lxcpath="):]
+		case strings.HasPrefix(a, "-P") && len(a) > 2:
+			path = a[2:]
+		case valued[a]:
+			i++
+		case strings.HasPrefix(a, "-"):
+			if strings.Contains(a, "F") && !strings.HasPrefix(a, "--") {
+				return // e.g. -dF
+			}
+		case name == "":
+			name = a
+		}
+	}
+	if name == "" || lxcpath.ValidateName(name) != nil {
+		return
+	}
+	if path == "" {
+		path = config.LoadSystem().LXCPath
+	}
+	path = strings.TrimRight(path, "/")
+	if path == "" {
+		path = "/"
+	}
+	early, _ = runner.Prespawn(path, name)
+}
