@@ -56,6 +56,20 @@ func (cg *Cgroup) PathMap() map[string]string {
 	return out
 }
 
+// Rooted returns the layout with every hierarchy's base at its root: LXC
+// (lxc.cgroup.relative = 0, the default) "escapes" to the root cgroup when
+// it can, so containers started from inside some service's cgroup are not
+// nested in (and limited by) it.
+func (h *Host) Rooted() *Host {
+	r := &Host{Layout: h.Layout}
+	for _, hy := range h.Hierarchies {
+		c := *hy
+		c.Base = "/"
+		r.Hierarchies = append(r.Hierarchies, &c)
+	}
+	return r
+}
+
 // Create makes a cgroup named leaf next to this process's cgroup in every
 // hierarchy (under dir, a relative path such as lxc.cgroup.dir, when set).
 // If the name is taken by a non-empty cgroup, LXC's "-1" … "-999" suffixes

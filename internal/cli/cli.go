@@ -57,6 +57,9 @@ type Tool struct {
 	// AfterHelp runs after -h/--help printed the help, with the other
 	// options parsed (lxc-create -t T -h then shows the template's help).
 	AfterHelp func(x *Ctx)
+	// UsageExtra is appended to the tool's own options in --usage, for
+	// LXC's quirks (lxc-autostart's table lists --help a second time).
+	UsageExtra []string
 	// Prelude runs with the raw arguments before anything is parsed, so a
 	// tool can start slow work early (lxc-start spawns its monitor).
 	Prelude func(args []string)
@@ -218,38 +221,48 @@ func newFlagSet(t *Tool, x *Ctx, paths *[]string, help, helpQ, usage, version *b
 	return fs
 }
 
-// usageText renders LXC's --usage output from the flag set.
+// usageText renders LXC's --usage output: the tool's options in table
+// order, then the common block LXC appends to every table (including
+// -n and --rcfile, whether or not the tool uses them), four per line with
+// a tab before each continuation line.
 func usageText(t *Tool, fs *pflag.FlagSet) string {
+	common := map[string]bool{"name": true, "help": true, "help-question": true, "usage": true, "version": true,
+		"quiet": true, "logfile": true, "logpriority": true, "lxcpath": true}
 	var parts []string
 	fs.VisitAll(func(f *pflag.Flag) {
-		name := f.Name
-		if name == "help-question" {
-			name = "help"
+		if common[f.Name] || f.Name == "rcfile" && f.Shorthand == "" || f.Hidden {
+			return
 		}
-		arg := ""
-		if f.Value.Type() != "bool" && f.NoOptDefVal == "" {
-			arg = "=" + strings.ToUpper(strings.ReplaceAll(name, "-", ""))
-		} else if f.NoOptDefVal != "" && f.Value.Type() != "bool" {
-			arg = "[=" + strings.ToUpper(name) + "]"
-		}
-		if f.Shorthand != "" && f.NoOptDefVal == "" || f.Shorthand != "" && f.Value.Type() == "bool" {
-			parts = append(parts, fmt.Sprintf("[-%s|--%s%s]", f.Shorthand, name, arg))
-		} else if f.Shorthand != "" {
-			parts = append(parts, fmt.Sprintf("[-%s|--%s%s]", f.Shorthand, name, arg))
-		} else {
-			parts = append(parts, fmt.Sprintf("[--%s%s]", name, arg))
+		upper := strings.ToUpper(f.Name)
+		switch {
+		case f.Value.Type() == "bool":
+			parts = append(parts, bracket(f.Shorthand, f.Name, ""))
+		case f.NoOptDefVal != "":
+			parts = append(parts, bracket(f.Shorthand, f.Name, "[="+upper+"]"))
+		default:
+			parts = append(parts, bracket(f.Shorthand, f.Name, "="+upper))
 		}
 	})
+	parts = append(parts, t.UsageExtra...)
+	parts = append(parts, "[-n|--name=NAME]", "[-h|--help]", "[-?|--help]", "[--usage]", "[--version]",
+		"[-q|--quiet]", "[-o|--logfile=LOGFILE]", "[-l|--logpriority=LOGPRIORITY]", "[-P|--lxcpath=LXCPATH]", "[--rcfile=RCFILE]")
 	var b strings.Builder
 	b.WriteString("Usage: " + t.Name + " ")
 	for i, p := range parts {
-		if i > 0 && i%4 == 0 {
+		b.WriteString(p + " ")
+		if (i+1)%4 == 0 {
 			b.WriteString("\n\t")
 		}
-		b.WriteString(p + " ")
 	}
-	b.WriteString("\n\t\n")
+	b.WriteString("\n")
 	return b.String()
+}
+
+func bracket(short, long, arg string) string {
+	if short != "" {
+		return "[-" + short + "|--" + long + arg + "]"
+	}
+	return "[--" + long + arg + "]"
 }
 
 // translateFlagError turns pflag's messages into getopt's.

@@ -69,6 +69,12 @@ func (r *Root) MountProc(mode string, keepNetAdmin bool, sysctls [][2]string) er
 			return err
 		}
 	}
+	return nil
+}
+
+// Mask hides kernel files under /proc and /sys (see procMaskedFiles); it
+// runs once both are mounted.
+func (r *Root) Mask() error {
 	return r.maskPaths()
 }
 
@@ -101,7 +107,7 @@ func (r *Root) bindSelfReadOnly(target string) error {
 		return fmt.Errorf("reopen /%s: %w", target, err)
 	}
 	defer h2.Close()
-	if err := remountBind(fdPath(h2), unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC); err != nil {
+	if err := remountBind(fdPath(h2), unix.MS_RDONLY); err != nil {
 		return fmt.Errorf("remount /%s read-only: %w", target, err)
 	}
 	r.debugf("made /%s read-only", target)
@@ -202,7 +208,8 @@ func (r *Root) MountSys(mode string) error {
 	if err := checkRealDir(h, "sys"); err != nil {
 		return err
 	}
-	flags := uintptr(unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC)
+	// Flags as LXC's default_mounts table: none, or read-only.
+	flags := uintptr(0)
 	if mode == "ro" {
 		flags |= unix.MS_RDONLY
 	}

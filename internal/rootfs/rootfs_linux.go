@@ -86,11 +86,17 @@ func Prepare(rootfsDir, mountPoint, options string) (*Root, error) {
 	return &Root{Path: mountPoint, fd: fd}, nil
 }
 
-// remountBind changes the flags of a bind mount, keeping the locked
-// nosuid/nodev/noexec/ro flags of the source (required in user namespaces).
+// remountBind changes the flags of a bind mount, as LXC does (flags as
+// given). In a user namespace the source's nosuid/nodev/noexec are locked
+// and a remount that drops them fails with EPERM: then it is retried
+// keeping them.
 func remountBind(target string, flags uintptr) error {
+	err := unix.Mount("", target, "", unix.MS_REMOUNT|unix.MS_BIND|flags, "")
+	if err != unix.EPERM {
+		return err
+	}
 	var sfs unix.Statfs_t
-	if err := unix.Statfs(target, &sfs); err == nil {
+	if serr := unix.Statfs(target, &sfs); serr == nil {
 		for _, f := range []uintptr{unix.ST_NOSUID, unix.ST_NODEV, unix.ST_NOEXEC} {
 			if uintptr(sfs.Flags)&f != 0 {
 				flags |= f // ST_* equal MS_* for these three
@@ -314,7 +320,8 @@ func (r *Root) Autodev(size int) error {
 			return errors.New("refusing autodev: /dev in the rootfs is not a directory (symlink?)")
 		}
 	}
-	if err := r.mountAt("none", "dev", "tmpfs", unix.MS_NOSUID|unix.MS_NOEXEC|unix.MS_RELATIME, fmt.Sprintf("size=%d,mode=755", size), "dir", true); err != nil {
+	// Flags as LXC's mount_autodev: none beyond the defaults.
+	if err := r.mountAt("none", "dev", "tmpfs", 0, fmt.Sprintf("size=%d,mode=755", size), "dir", true); err != nil {
 		return err
 	}
 	h, err := r.MkdirAll("dev/pts", 0o755)
@@ -469,6 +476,12 @@ func (r *Root) PivotRoot() error {
 	}
 	if err := unix.Chdir("/"); err != nil {
 		return fmt.Errorf("chdir /: %w", err)
+	}
+	// A fresh shared peer group inside the container, as LXC makes it:
+	// systemd and nested containers expect / to be shared. Being a new
+	// group, nothing propagates to or from the host.
+	if err := unix.Mount("", "/", "", unix.MS_SHARED|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("make / rshared: %w", err)
 	}
 	r.Path = "/"
 	return nil

@@ -247,6 +247,11 @@ func (s *stage2) buildRootfs() (*os.File, []*terminal.Pty, *terminal.Pty, error)
 			return nil, nil, nil, err
 		}
 	}
+	if c.MountAuto.Proc == "mixed" {
+		if err := root.Mask(); err != nil {
+			return nil, nil, nil, err
+		}
+	}
 	hostRoots := []string{rootfsSource(c).Dir(), filepath.Join(lxcpath.Dir(s.spec.LXCPath, s.spec.Name), "rootfs")}
 	if c.MountFstab != "" {
 		entries, err := readFstab(c.MountFstab)
@@ -313,7 +318,9 @@ func (s *stage2) buildRootfs() (*os.File, []*terminal.Pty, *terminal.Pty, error)
 		if console, err = terminal.Alloc(devpts); err != nil {
 			return fail(fmt.Errorf("allocate console: %w", err))
 		}
+		// root:root 0620, as LXC's console device.
 		unix.Fchmod(int(console.Peer.Fd()), 0o620)
+		unix.Fchown(int(console.Peer.Fd()), 0, 0)
 		if err := root.BindFD(console.Peer, "dev/console"); err != nil {
 			return fail(fmt.Errorf("bind console: %w", err))
 		}
@@ -498,11 +505,13 @@ func (s *stage2) setRlimits() error {
 	return nil
 }
 
-// initEnv is init's environment: cleared, then container=lxc, the tty
-// names systemd looks for, and lxc.environment (LXC's do_start).
+// initEnv is init's environment, as LXC's do_start builds it: cleared,
+// then container=lxc, the tty names systemd looks for (not for
+// lxc-execute), and lxc.environment. No PATH is invented: init sets its
+// own, and lookPath falls back to the usual directories.
 func (s *stage2) initEnv(ttys []*terminal.Pty) []string {
 	env := []string{"container=lxc"}
-	if len(ttys) > 0 {
+	if len(ttys) > 0 && !s.spec.Execute {
 		var names []string
 		for i := range ttys {
 			n := fmt.Sprintf("tty%d", i+1)
@@ -513,17 +522,7 @@ func (s *stage2) initEnv(ttys []*terminal.Pty) []string {
 		}
 		env = append(env, "container_ttys="+strings.Join(names, " "))
 	}
-	env = append(env, s.cfg.Environment...)
-	hasPath := false
-	for _, e := range env {
-		if strings.HasPrefix(e, "PATH=") {
-			hasPath = true
-		}
-	}
-	if !hasPath {
-		env = append(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-	}
-	return env
+	return append(env, s.cfg.Environment...)
 }
 
 func (s *stage2) initArgv() ([]string, error) {

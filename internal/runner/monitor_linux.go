@@ -491,6 +491,11 @@ func (m *Monitor) createCgroups() error {
 		if m.host, err = cgroup.Detect(); err != nil {
 			return err
 		}
+		// As LXC: escape to the root cgroup unless lxc.cgroup.relative = 1
+		// (only root can create cgroups there).
+		if !m.cfg.CgroupRelative && os.Geteuid() == 0 {
+			m.host = m.host.Rooted()
+		}
 	}
 	c := m.cfg
 	payloadDir := c.CgroupDir

@@ -124,6 +124,34 @@ var Differences = []Difference{
 		Golxc:  "exits with the command's status",
 		Reason: "scripts need the status (user-needs §15)",
 	},
+	{
+		ID:     "copy-creates-newpath",
+		Area:   "lxc-copy -p",
+		LXC:    "fails (exit 1, silently) when the new lxcpath does not exist",
+		Golxc:  "creates the new lxcpath (0755), as lxc-create does for -P",
+		Reason: "refusing to create a directory the user named is a trap, not a contract; LXC's failure says nothing",
+	},
+	{
+		ID:     "define-error-message",
+		Area:   "lxc-start, lxc-execute `-s KEY=VALUE`",
+		LXC:    "an invalid value fails the start (exit 1) without a word",
+		Golxc:  "the same exit code, with one line naming the key and why its value is invalid",
+		Reason: "a silent exit 1 leaves the user guessing (user-needs §18)",
+	},
+	{
+		ID:     "execute-exec-error",
+		Area:   "lxc-execute",
+		LXC:    "when the command cannot be executed, exit 255 without a word",
+		Golxc:  "exit 255 and `Failed to exec \"CMD\": reason` on stderr",
+		Reason: "LXC's init.lxc means to print this (its quiet flag swallows it); the reason matters",
+	},
+	{
+		ID:     "busybox-template",
+		Area:   "templates/lxc-busybox",
+		LXC:    "LXC's lxc-busybox: boot waits for DHCP, one getty, no /etc/hostname or /etc/hosts",
+		Golxc:  "boot never blocks on DHCP, gettys on tty1-4, /etc/hostname and /etc/hosts written; config keys as LXC's (LXC's own template still runs unchanged under our lxc-create)",
+		Reason: "a container that boots to a prompt offline; the compat suite runs LXC's template on both sides",
+	},
 }
 
 // Lookup returns the entry with id; ok is false for an unknown id.

@@ -64,6 +64,10 @@ func TestErrorExitCodes(t *testing.T) {
 				full = args // not built on the shared parser: no -P
 			}
 			l, o := p.runBoth(tool, full...)
+			if hasDefine(args) && l.Code == o.Code && l.Stderr == "" && o.Stderr != "" {
+				intended(t, "define-error-message")
+				o.Stderr = ""
+			}
 			sameCode(t, tool+" "+strings.Join(args, " "), l, o)
 		}
 	}
@@ -72,11 +76,28 @@ func TestErrorExitCodes(t *testing.T) {
 	sameCode(t, "lxc-stop -n @r -t -2", l, o)
 }
 
+// hasDefine reports a -s KEY=VALUE among the arguments.
+func hasDefine(args []string) bool {
+	for _, a := range args {
+		if a == "-s" {
+			return true
+		}
+	}
+	return false
+}
+
 func TestHelpUsageVersion(t *testing.T) {
 	p := newPair(t)
 	for _, tool := range getoptTools {
 		for _, args := range [][]string{{"--version"}, {"--usage"}, {"-h"}, {"-?"}, {"--help"}} {
 			l, o := p.runBoth(tool, args...)
+			if args[0] == "--usage" && strings.Contains(o.Stderr, "[--format=FORMAT] ") {
+				// lxc-ls --format (golxc) shifts LXC's four-per-line
+				// wrapping: compare the bracket lists.
+				intended(t, "ls-format-json")
+				l.Stderr = strings.Join(strings.Fields(l.Stderr), " ")
+				o.Stderr = strings.Join(strings.Fields(strings.Replace(o.Stderr, "[--format=FORMAT] ", "", 1)), " ")
+			}
 			sameRes(t, tool+" "+strings.Join(args, " "), l, o)
 		}
 	}

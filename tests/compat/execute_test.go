@@ -29,6 +29,10 @@ func TestExecute(t *testing.T) {
 		{"/bin/sh", "-c", "(sleep 0.3; echo orphan) & exit 4"},
 	} {
 		l, o := p.runBoth("lxc-execute", append([]string{"-P", "@P", "-n", "@e", "--"}, cmd...)...)
+		if cmd[0] == "/nonexistent" && l.Stderr == "" && strings.Contains(o.Stderr, `Failed to exec "/nonexistent"`) {
+			intended(t, "execute-exec-error")
+			o.Stderr = ""
+		}
 		sameRes(t, "lxc-execute -- "+strings.Join(cmd, " "), l, o)
 	}
 	for _, args := range [][]string{

@@ -250,6 +250,16 @@ func (a *attach) prepare(client *ctl.Client) error {
 
 	if req.elev&elevCgroup == 0 {
 		a.cgroups = uniqueDirs(info.CgroupPaths)
+		// As LXC, attached processes go to a ".lxc" leaf of the container's
+		// cgroup2 directory (cgroup2 allows no processes in inner nodes
+		// once controllers are enabled there).
+		if u := info.CgroupPaths["unified"]; u != "" {
+			for i, d := range a.cgroups {
+				if d == u {
+					a.cgroups[i] = filepath.Join(u, ".lxc")
+				}
+			}
+		}
 	}
 
 	env := info.Environment
@@ -676,6 +686,11 @@ func (im *intermediate) enter(s *spawnSpec) (int, *os.File, error) {
 // cgroup with enabled controllers and children refuses processes (EBUSY,
 // "no internal processes"); like LXC we then use a ".lxc" leaf below it.
 func joinCgroup(dir string, pid int) error {
+	if filepath.Base(dir) == ".lxc" {
+		if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
+			return err
+		}
+	}
 	err := writeProcs(dir, pid)
 	if err == nil || !errors.Is(err, unix.EBUSY) {
 		return err

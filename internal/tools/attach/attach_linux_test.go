@@ -183,7 +183,7 @@ func TestBinaryCleanPipes(t *testing.T) {
 func TestWorkingDirectoryAndUser(t *testing.T) {
 	c := startContainer(t)
 	out := c.mustAttach(t, "--", "sh", "-c", "pwd; id -u; id -g; id -G; grep -E '^Cap(Eff|Prm)' /proc/self/status")
-	if want := "/root\n0\n0\n0\n"; !strings.HasPrefix(out, want) {
+	if want := "/\n0\n0\n0\n"; !strings.HasPrefix(out, want) {
 		t.Errorf("root: %q, want prefix %q", out, want)
 	}
 	out = c.mustAttach(t, "-u", "1000", "-g", "1000", "--", "sh", "-c", "pwd; id -u; id -g; id -G; grep -E '^Cap(Eff|Prm)' /proc/self/status")
@@ -378,7 +378,7 @@ func TestInheritedDescriptors(t *testing.T) {
 		t.Fatalf("%v: %q", err, out)
 	}
 	// ls itself has its directory open as 3.
-	if string(out) != "0 1 2 3 /root\n" {
+	if string(out) != "0 1 2 3 /\n" {
 		t.Errorf("descriptors or cwd of the attached process: %q", out)
 	}
 	cmd = exec.Command(testutil.Bin(t, "lxc-attach"), c.args("--", "true")...)

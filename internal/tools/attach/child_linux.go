@@ -151,12 +151,14 @@ func (c *childConfig) setup() (*passwd, error) {
 	// Looked up as the target user and with the container's privileges
 	// only: the lookup may run the container's own getent.
 	pw := lookupUser(c.UID, c.Env)
-	// In the container's mount namespace: start in the user's home when
-	// it exists, else in "/". The path is resolved inside the container
-	// (its mount namespace and root), and getcwd proves we are below the
-	// container's root (CVE-2024-21626). Outside it (-s without MOUNT) the
-	// caller's directory is kept, as LXC does.
-	if !c.KeepCwd && (pw == nil || pw.home == "" || unix.Chdir(pw.home) != nil) {
+	// In the container's mount namespace: root starts in "/" (what LXC
+	// gives when the caller's directory has no meaning in the container);
+	// another user starts in their home when it exists, else in "/". The
+	// path is resolved inside the container (its mount namespace and
+	// root), and getcwd proves we are below the container's root
+	// (CVE-2024-21626). Outside it (-s without MOUNT) the caller's
+	// directory is kept, as LXC does.
+	if !c.KeepCwd && (c.UID == 0 || pw == nil || pw.home == "" || unix.Chdir(pw.home) != nil) {
 		if err := unix.Chdir("/"); err != nil {
 			return nil, fmt.Errorf("%s - Failed to change directory to /", errnoText(err))
 		}

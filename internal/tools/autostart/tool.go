@@ -24,6 +24,7 @@ Options:
   -t, --timeout=T   wait T seconds before hard-stopping
 `,
 
-	Flags: flags,
-	Run:   run,
+	Flags:      flags,
+	UsageExtra: []string{"[-h|--help]"},
+	Run:        run,
 }

@@ -15,15 +15,16 @@ var opts struct {
 }
 
 func flags(f *pflag.FlagSet) {
-	f.BoolVarP(&opts.restore, "restore", "r", false, "Restore container")
+	// LXC's table order (what --usage lists).
 	f.StringVarP(&opts.dir, "checkpoint-dir", "D", "", "directory to save the checkpoint in")
-	f.BoolVarP(&opts.verbose, "verbose", "v", false, "Enable verbose criu logs")
 	f.StringVarP(&opts.actionScript, "action-script", "A", "", "Path to criu action script")
 	f.BoolVarP(&opts.stop, "stop", "s", false, "Stop the container after checkpointing.")
-	f.BoolVarP(&opts.predump, "pre-dump", "p", false, "Only pre-dump the memory of the container.")
-	f.StringVar(&opts.predumpDir, "predump-dir", "", "path to images from previous dump (relative to -D)")
+	f.BoolVarP(&opts.verbose, "verbose", "v", false, "Enable verbose criu logs")
+	f.BoolVarP(&opts.restore, "restore", "r", false, "Restore container")
 	f.BoolVarP(&opts.daemon, "daemon", "d", false, "Daemonize the container (default)")
 	f.BoolVarP(&opts.foreground, "foreground", "F", false, "Start with the current tty attached to /dev/console")
+	f.BoolVarP(&opts.predump, "pre-dump", "p", false, "Only pre-dump the memory of the container.")
+	f.StringVar(&opts.predumpDir, "predump-dir", "", "path to images from previous dump (relative to -D)")
 }
 
 // run validates the options as LXC does. Checkpoint/restore itself needs

@@ -52,14 +52,15 @@ Options :
 	RCFile:      true,
 	Prelude:     prespawn,
 	Flags: func(f *pflag.FlagSet) {
+		// LXC's table order (what --usage lists).
 		f.BoolVarP(&opts.daemon, "daemon", "d", false, "Daemonize the container (default)")
 		f.BoolVarP(&opts.foreground, "foreground", "F", false, "Start with the current tty attached to /dev/console")
-		f.StringVarP(&opts.pidfile, "pidfile", "p", "", "Create a file with the process id")
 		f.StringVarP(&opts.rcfile, "rcfile", "f", "", "Load configuration file FILE")
+		f.StringArrayVarP(&opts.defines, "define", "s", nil, "Assign VAL to configuration variable KEY")
 		f.StringVarP(&opts.console, "console", "c", "", "Use specified FILE for the container console")
 		f.StringVarP(&opts.consoleLog, "console-log", "L", "", "Log container console output to FILE")
 		f.BoolVarP(&opts.closeAll, "close-all-fds", "C", false, "If any fds are inherited, close them")
-		f.StringArrayVarP(&opts.defines, "define", "s", nil, "Assign VAL to configuration variable KEY")
+		f.StringVarP(&opts.pidfile, "pidfile", "p", "", "Create a file with the process id")
 		f.StringVar(&opts.shareNet, "share-net", "", "Share a network namespace with another container or pid")
 		f.StringVar(&opts.shareIPC, "share-ipc", "", "Share an IPC namespace with another container or pid")
 		f.StringVar(&opts.shareUTS, "share-uts", "", "Share a UTS namespace with another container or pid")

@@ -42,9 +42,11 @@ func run(x *cli.Ctx) error {
 	if opts.nowait {
 		timeout = 0
 	}
+	// LXC 5.0.2 does not reject timeouts below -1: like -1 they wait forever.
+	if timeout < -1 {
+		timeout = -1
+	}
 	switch {
-	case timeout < -1:
-		return x.Errorf("Invalid timeout")
 	case opts.kill && opts.nokill:
 		return x.Errorf("-k can't be used with --nokill")
 	case opts.kill && opts.reboot:

@@ -29,6 +29,10 @@ func run(x *cli.Ctx) error {
 	if !lxcpath.Defined(x.LXCPath, x.Name) && !ctl.IsRunning(x.LXCPath, x.Name) {
 		return x.Errorf("No such container: %s:%s", x.LXCPath, x.Name)
 	}
+	// As LXC: unfreezing a container that is not running succeeds.
+	if !ctl.IsRunning(x.LXCPath, x.Name) {
+		return nil
+	}
 	if _, err := ctl.Simple(x.LXCPath, x.Name, ctl.Request{Cmd: ctl.CmdUnfreeze}); err != nil {
 		x.Log.Debugf("unfreeze: %v", err)
 		return x.Errorf("Failed to unfreeze %s:%s", x.LXCPath, x.Name)

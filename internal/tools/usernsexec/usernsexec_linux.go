@@ -18,6 +18,7 @@ import (
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/exeseal"
 	"github.com/golxc/golxc/internal/stage"
+	"github.com/golxc/golxc/internal/terminal"
 )
 
 const stageName = "usernsexec"
@@ -39,23 +40,25 @@ type childConfig struct {
 	GID  int      `json:"gid"`
 }
 
+// progName is the tool's name, as every golxc tool prints it (doc/compat.md
+// getopt-argv0).
 func progName(x *cli.Ctx) string {
-	if len(os.Args) > 0 && strings.HasPrefix(filepath.Base(os.Args[0]), x.Tool.Name) {
-		return os.Args[0]
-	}
 	return x.Tool.Name
 }
 
 func run(x *cli.Ctx) error {
 	prog := progName(x)
 	o, err := parseArgs(prog, x.Args, x.Stderr)
-	if err != nil || o.help {
-		// LXC prints the usage on stdout, but with printf and _exit, so it
-		// is lost whenever stdout is not a terminal; ours always appears.
-		fmt.Fprintf(x.Stdout, usageText, prog)
-		if err != nil {
-			return cli.Exit(1)
+	if err != nil {
+		// LXC prints its usage here too, with printf and _exit, so it is
+		// lost whenever stdout is not a terminal: print it only to one.
+		if terminal.IsTerminal(os.Stdout) {
+			fmt.Fprintf(x.Stdout, usageText, prog)
 		}
+		return cli.Exit(1)
+	}
+	if o.help {
+		fmt.Fprintf(x.Stdout, usageText, prog)
 		return cli.Exit(0)
 	}
 	if len(o.maps) == 0 {

@@ -103,6 +103,9 @@ func run(x *cli.Ctx) error {
 			return nil
 		}
 		if err != nil && err.Error() == "timeout" {
+			// LXC's two lines for a timed-out wait.
+			x.Log.Errorf("Resource temporarily unavailable - Failed to receive message")
+			x.Log.Errorf("Resource temporarily unavailable - Failed to receive state from monitor")
 			return cli.Exit(1)
 		}
 		// The monitor went away while we waited: it stopped.
