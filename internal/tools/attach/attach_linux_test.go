@@ -218,8 +218,9 @@ func TestPrivilegesAndCgroups(t *testing.T) {
 	if !strings.Contains(out, "NoNewPrivs:\t1") {
 		t.Error("lxc.no_new_privs not applied to the attached process")
 	}
-	// In the container's cgroups: the cgroup namespace root.
-	if !regexp.MustCompile(`(?m)^\d+:pids:/$`).MatchString(out) || !strings.Contains(out, "\n0::/\n") {
+	// In the container's cgroups: the cgroup namespace root (the .lxc leaf
+	// on cgroup2, as LXC).
+	if !regexp.MustCompile(`(?m)^\d+:pids:/$`).MatchString(out) || !strings.Contains(out, "\n0::/.lxc\n") {
 		t.Errorf("attached process is not in the container's cgroups:\n%s", out)
 	}
 	out = c.mustAttach(t, "-eCAP", "--", "cat", "/proc/self/status", "/proc/self/cgroup")

@@ -20,7 +20,7 @@ import (
 var Tool = &cli.Tool{
 	Name:   "lxc-usernsexec",
 	Short:  "run a command as root of a new user namespace",
-	Help:   usageText,
+	Help:   strings.TrimPrefix(fmt.Sprintf(usageText, "lxc-usernsexec"), "usage: "),
 	Custom: true,
 	Run:    run,
 }
