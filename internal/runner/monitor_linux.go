@@ -478,6 +478,10 @@ func (m *Monitor) stage2Command(child *os.File) (*exec.Cmd, error) {
 			}
 		}
 		attr.GidMappingsEnableSetgroups = true
+		// Become root of the new user namespace once the maps are written
+		// (our host uid is not mapped in it): without this, execve of
+		// stage-2 would drop every capability.
+		attr.Credential = &syscall.Credential{Uid: 0, Gid: 0}
 	}
 	cmd.SysProcAttr = attr
 	return cmd, nil

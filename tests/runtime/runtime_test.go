@@ -710,3 +710,31 @@ func TestOverlaySnapshotStarts(t *testing.T) {
 	}
 	testutil.MustRun(t, "lxc-destroy", "-P", p, "-n", clone)
 }
+
+// TestIdmappedContainer: with lxc.idmap the container gets its own user
+// namespace; its root is host uid 100000 and has no power over the host.
+func TestIdmappedContainer(t *testing.T) {
+	p, n := container(t, "lxc.idmap = u 0 100000 65536", "lxc.idmap = g 0 100000 65536")
+	rootfs := filepath.Join(p, n, "rootfs")
+	filepath.Walk(rootfs, func(path string, _ os.FileInfo, err error) error {
+		if err == nil {
+			os.Lchown(path, 100000, 100000)
+		}
+		return nil
+	})
+	start(t, p, n)
+	pid := initPID(t, p, n)
+	status := readProc(t, pid, "status")
+	if !strings.Contains(status, "Uid:\t100000\t100000\t100000\t100000") {
+		t.Errorf("init does not run as host uid 100000:\n%s", status)
+	}
+	if m := readProc(t, pid, "uid_map"); strings.Join(strings.Fields(m), " ") != "0 100000 65536" {
+		t.Errorf("uid_map %q", m)
+	}
+	mine, _ := os.Readlink("/proc/self/ns/user")
+	theirs, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/user", pid))
+	if mine == theirs {
+		t.Errorf("no user namespace")
+	}
+	testutil.MustRun(t, "lxc-stop", "-P", p, "-n", n, "-k")
+}
