@@ -716,6 +716,9 @@ func TestOverlaySnapshotStarts(t *testing.T) {
 func TestIdmappedContainer(t *testing.T) {
 	p, n := container(t, "lxc.idmap = u 0 100000 65536", "lxc.idmap = g 0 100000 65536")
 	rootfs := filepath.Join(p, n, "rootfs")
+	// The namespace's root must be able to reach its rootfs (as with LXC).
+	os.Chmod(p, 0o711)
+	os.Chmod(filepath.Join(p, n), 0o711)
 	filepath.Walk(rootfs, func(path string, _ os.FileInfo, err error) error {
 		if err == nil {
 			os.Lchown(path, 100000, 100000)
