@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/mountinfo"
 )
 
 // Layout is the host's cgroup layout.
@@ -95,12 +97,12 @@ func Detect() (*Host, error) {
 	return detect("/proc/self/mountinfo", "/proc/self/cgroup")
 }
 
-func detect(mountinfo, selfCgroup string) (*Host, error) {
+func detect(mountinfoPath, selfCgroup string) (*Host, error) {
 	bases, err := readSelfCgroup(selfCgroup)
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(mountinfo)
+	f, err := os.Open(mountinfoPath)
 	if err != nil {
 		return nil, fmt.Errorf("read mountinfo: %w", err)
 	}
@@ -120,7 +122,7 @@ func detect(mountinfo, selfCgroup string) (*Host, error) {
 		if len(pre) < 5 || len(post) < 3 {
 			continue
 		}
-		fstype, mp, root := post[0], unescape(pre[4]), unescape(pre[3])
+		fstype, mp, root := post[0], mountinfo.Unescape(pre[4]), mountinfo.Unescape(pre[3])
 		switch fstype {
 		case "cgroup2":
 			if seen["unified"] {
@@ -220,34 +222,6 @@ func readSelfCgroup(path string) (map[string]string, error) {
 		out[strings.Join(ctrls, ",")] = parts[2]
 	}
 	return out, nil
-}
-
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			var n byte
-			ok := true
-			for j := 1; j <= 3; j++ {
-				c := s[i+j]
-				if c < '0' || c > '7' {
-					ok = false
-					break
-				}
-				n = n*8 + (c - '0')
-			}
-			if ok {
-				b.WriteByte(n)
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // isCgroupFS reports whether dir is on a cgroup or cgroup2 filesystem (used

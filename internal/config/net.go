@@ -3,11 +3,12 @@ package config
 import (
 	"errors"
 	"fmt"
-	rand "github.com/golxc/golxc/internal/randbytes"
 	"net"
 	"net/netip"
 	"strconv"
 	"strings"
+
+	rand "github.com/golxc/golxc/internal/randbytes"
 )
 
 // Net is one lxc.net.N device.

@@ -478,6 +478,40 @@ var NamespaceFlags = map[string]uintptr{
 	"cgroup": unix.CLONE_NEWCGROUP, "time": unix.CLONE_NEWTIME,
 }
 
+// ParseNamespaceOption reads the -s value of lxc-attach and lxc-unshare as
+// LXC does (lxc_fill_namespace_flags): MOUNT, NETWORK and UTSNAME are
+// rewritten to mnt, net and uts wherever they occur, then the |-separated
+// tokens (empty ones skipped) are matched case-insensitively against the
+// proc names. It returns the proc names in LXC's order.
+func ParseNamespaceOption(s string) ([]string, error) {
+	s = strings.NewReplacer("MOUNT", "mnt", "NETWORK", "net", "UTSNAME", "uts").Replace(s)
+	want := map[string]bool{}
+	for _, tok := range strings.Split(s, "|") {
+		if tok == "" {
+			continue
+		}
+		found := false
+		for _, n := range NamespaceNames {
+			if strings.EqualFold(tok, n) {
+				want[n], found = true, true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown namespace %q", tok)
+		}
+	}
+	if len(want) == 0 {
+		return nil, errors.New("no namespace given")
+	}
+	var out []string
+	for _, n := range NamespaceNames {
+		if want[n] {
+			out = append(out, n)
+		}
+	}
+	return out, nil
+}
+
 func parseNamespaces(v string) ([]string, error) {
 	var out []string
 	for _, tok := range strings.Fields(v) {

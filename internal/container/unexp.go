@@ -6,10 +6,11 @@ package container
 
 import (
 	"fmt"
-	rand "github.com/golxc/golxc/internal/randbytes"
 	"os"
 	"regexp"
 	"strings"
+
+	rand "github.com/golxc/golxc/internal/randbytes"
 )
 
 // Unexpanded is a config file as LXC keeps and saves it: the lines of the

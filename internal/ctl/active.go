@@ -12,7 +12,13 @@ import (
 // Hashed socket names (very long paths) cannot be mapped back and are missed,
 // as in LXC.
 func ActiveNames(lxcpathDir string) []string {
-	f, err := os.Open("/proc/net/unix")
+	return ActiveNamesIn("/proc/net/unix", lxcpathDir)
+}
+
+// ActiveNamesIn is ActiveNames reading another network namespace's
+// /proc/net/unix (lxc-ls --nesting looks into containers).
+func ActiveNamesIn(unixFile, lxcpathDir string) []string {
+	f, err := os.Open(unixFile)
 	if err != nil {
 		return nil
 	}

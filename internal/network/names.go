@@ -2,11 +2,11 @@ package network
 
 import (
 	"fmt"
-	rand "github.com/golxc/golxc/internal/randbytes"
 	"net"
 	"strconv"
 
 	"github.com/golxc/golxc/internal/config"
+	rand "github.com/golxc/golxc/internal/randbytes"
 )
 
 // ifNameChars are the characters LXC fills an interface name template with

@@ -2,11 +2,12 @@ package rootfs
 
 import (
 	"fmt"
-	rand "github.com/golxc/golxc/internal/randbytes"
 	"os"
 
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"golang.org/x/sys/unix"
+
+	rand "github.com/golxc/golxc/internal/randbytes"
 )
 
 // procMaskedFiles are bound over with /dev/null and procMaskedDirs with an

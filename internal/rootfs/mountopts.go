@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/mountinfo"
 )
 
 // MountEntry is one parsed fstab line (lxc.mount.entry or lxc.mount.fstab).
@@ -124,7 +126,7 @@ func ParseMountEntry(line string) (*MountEntry, error) {
 	if len(f) < 3 {
 		return nil, fmt.Errorf("invalid mount entry %q: want SOURCE TARGET FSTYPE [OPTIONS]", line)
 	}
-	e := &MountEntry{Source: unoctal(f[0]), Target: unoctal(f[1]), FSType: f[2], Raw: line}
+	e := &MountEntry{Source: mountinfo.Unescape(f[0]), Target: mountinfo.Unescape(f[1]), FSType: f[2], Raw: line}
 	opts := "defaults"
 	if len(f) > 3 {
 		opts = f[3]
@@ -136,32 +138,4 @@ func ParseMountEntry(line string) (*MountEntry, error) {
 		return nil, fmt.Errorf("mount entry %q: create=dir and create=file together", line)
 	}
 	return e, nil
-}
-
-func unoctal(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			n := 0
-			ok := true
-			for j := 1; j <= 3; j++ {
-				c := s[i+j]
-				if c < '0' || c > '7' {
-					ok = false
-					break
-				}
-				n = n*8 + int(c-'0')
-			}
-			if ok && n < 256 {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

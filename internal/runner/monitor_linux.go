@@ -198,6 +198,16 @@ func (m *Monitor) closeListener() {
 func (m *Monitor) setState(s string) {
 	m.mu.Lock()
 	m.state = s
+	m.mu.Unlock()
+	m.log.Infof("container state is %s", s)
+	m.announce(s)
+}
+
+// announce wakes lxc-wait clients waiting for s and tells lxc-monitor
+// listeners. It also serves transient states (FREEZING, FROZEN, THAWED)
+// that do not change the lifecycle state.
+func (m *Monitor) announce(s string) {
+	m.mu.Lock()
 	for w := range m.waiters {
 		if w.states[s] {
 			select {
@@ -208,7 +218,6 @@ func (m *Monitor) setState(s string) {
 		}
 	}
 	m.mu.Unlock()
-	m.log.Infof("container state is %s", s)
 	notifyMonitors(m.spec.LXCPath, m.spec.Name, s, -1)
 }
 

@@ -159,16 +159,16 @@ func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
 		}
 		var err error
 		if req.Cmd == ctl.CmdFreeze {
-			m.notifyState(ctl.Freezing)
+			m.announce(ctl.Freezing)
 			err = cg.Freeze(10 * time.Second)
 			if err == nil {
-				m.notifyState(ctl.Frozen)
+				m.announce(ctl.Frozen)
 			}
 		} else {
 			err = cg.Thaw(10 * time.Second)
 			if err == nil {
-				m.notifyState(ctl.Thawed)
-				m.notifyState(ctl.Running)
+				m.announce(ctl.Thawed)
+				m.announce(ctl.Running)
 			}
 		}
 		if err != nil {
@@ -234,23 +234,6 @@ func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
 		m.fail(fd, "unknown command %q", req.Cmd)
 	}
 	return true
-}
-
-// notifyState reports a transient state (FREEZING/FROZEN/THAWED) to waiters
-// and lxc-monitor without changing the lifecycle state.
-func (m *Monitor) notifyState(s string) {
-	m.mu.Lock()
-	for w := range m.waiters {
-		if w.states[s] {
-			select {
-			case w.ch <- s:
-			default:
-			}
-			delete(m.waiters, w)
-		}
-	}
-	m.mu.Unlock()
-	notifyMonitors(m.spec.LXCPath, m.spec.Name, s, -1)
 }
 
 // waitState answers when one of req.States is reached (or at once if the

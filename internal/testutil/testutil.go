@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
-	rand "github.com/golxc/golxc/internal/randbytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,6 +20,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/golxc/golxc/internal/mountinfo"
+	rand "github.com/golxc/golxc/internal/randbytes"
 )
 
 // Integration marks a test that needs root and real kernel features. With
@@ -195,30 +197,12 @@ func MountsUnder(dir string) []string {
 		if len(fields) < 5 {
 			continue
 		}
-		mp := unescapeMount(fields[4])
+		mp := mountinfo.Unescape(fields[4])
 		if mp == dir || strings.HasPrefix(mp, dir+"/") {
 			out = append(out, mp)
 		}
 	}
 	return out
-}
-
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
-				b.WriteByte(byte(n))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // ProcessesMentioning returns pids whose command line contains s (e.g. a

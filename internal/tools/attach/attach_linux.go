@@ -47,7 +47,7 @@ func parseRequest(x *cli.Ctx) (*request, error) {
 		return nil, err
 	}
 	if x.Flags.Changed("namespaces") {
-		if r.namespaces, err = parseNamespaces(opts.namespaces); err != nil {
+		if r.namespaces, err = config.ParseNamespaceOption(opts.namespaces); err != nil {
 			return nil, err
 		}
 		// -s implies -e: "it may therefore leak privileges".

@@ -17,6 +17,7 @@ import (
 
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/seccomp"
+	"github.com/golxc/golxc/internal/sysx"
 )
 
 // childConfig is what the attached process receives once it is inside
@@ -75,14 +76,14 @@ func (c *childConfig) run() int {
 	if len(c.Argv) == 0 {
 		// LXC's lxc_attach_run_shell: the user's shell, else /bin/sh.
 		if pw != nil && pw.shell != "" {
-			execvp(pw.shell, []string{pw.shell}, c.Env)
+			sysx.Execvp(pw.shell, []string{pw.shell}, c.Env)
 		}
-		err := execvp("/bin/sh", []string{"/bin/sh"}, c.Env)
-		c.errorf("%s - Failed to execute shell", errnoText(err))
+		err := sysx.Execvp("/bin/sh", []string{"/bin/sh"}, c.Env)
+		c.errorf("%s - Failed to execute shell", sysx.ErrnoText(err))
 		return execStatus(err)
 	}
-	err = execvp(c.Argv[0], c.Argv, c.Env)
-	c.errorf("%s - Failed to exec \"%s\"", errnoText(err), c.Argv[0])
+	err = sysx.Execvp(c.Argv[0], c.Argv, c.Env)
+	c.errorf("%s - Failed to exec \"%s\"", sysx.ErrnoText(err), c.Argv[0])
 	return execStatus(err)
 }
 
@@ -95,7 +96,7 @@ func (c *childConfig) setup() (*passwd, error) {
 	// 5.0.2 passes the caller's other descriptors through; lxc#1345).
 	// The channel is not needed any more.
 	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
-		return nil, fmt.Errorf("%s - Failed to close inherited descriptors", errnoText(err))
+		return nil, fmt.Errorf("%s - Failed to close inherited descriptors", sysx.ErrnoText(err))
 	}
 	if c.Personality >= 0 {
 		if _, _, errno := unix.RawSyscall(unix.SYS_PERSONALITY, uintptr(c.Personality), 0, 0); errno != 0 {
@@ -109,17 +110,17 @@ func (c *childConfig) setup() (*passwd, error) {
 		// Session leader with the container pty as controlling terminal:
 		// Ctrl-C typed at the user's terminal reaches the command.
 		if _, err := unix.Setsid(); err != nil {
-			return nil, fmt.Errorf("%s - Failed to create a new session", errnoText(err))
+			return nil, fmt.Errorf("%s - Failed to create a new session", sysx.ErrnoText(err))
 		}
 		if err := unix.IoctlSetInt(c.Ctty, unix.TIOCSCTTY, 0); err != nil {
-			return nil, fmt.Errorf("%s - Failed to make the pty the controlling terminal", errnoText(err))
+			return nil, fmt.Errorf("%s - Failed to make the pty the controlling terminal", sysx.ErrnoText(err))
 		}
 		// The user we switch to must own its terminal (LXC's
 		// fix_stdio_permissions), but only this pty we allocated: the
 		// caller's own files are never touched (lxc#4338).
 		if c.UID != 0 || c.GID != 0 {
 			if err := unix.Fchown(c.Ctty, c.UID, c.GID); err != nil {
-				return nil, fmt.Errorf("%s - Failed to chown the pty", errnoText(err))
+				return nil, fmt.Errorf("%s - Failed to chown the pty", sysx.ErrnoText(err))
 			}
 			unix.Fchmod(c.Ctty, 0o620)
 		}
@@ -127,11 +128,11 @@ func (c *childConfig) setup() (*passwd, error) {
 	// No supplementary groups (EPERM: a user namespace with setgroups
 	// denied; then there are none to drop anyway).
 	if err := unix.Setgroups(nil); err != nil && !errors.Is(err, unix.EPERM) {
-		return nil, fmt.Errorf("%s - Failed to drop supplementary groups", errnoText(err))
+		return nil, fmt.Errorf("%s - Failed to drop supplementary groups", sysx.ErrnoText(err))
 	}
 	if c.NoNewPrivs {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-			return nil, fmt.Errorf("%s - Failed to set PR_SET_NO_NEW_PRIVS", errnoText(err))
+			return nil, fmt.Errorf("%s - Failed to set PR_SET_NO_NEW_PRIVS", sysx.ErrnoText(err))
 		}
 	}
 	// After no_new_privs and while CAP_SYS_ADMIN is still ours, on the
@@ -143,10 +144,10 @@ func (c *childConfig) setup() (*passwd, error) {
 	// end with execve. (x/sys's Setresuid changes every thread, which in
 	// this cgo binary means a glibc signal to each of them.)
 	if _, _, e := unix.RawSyscall(unix.SYS_SETRESGID, uintptr(c.GID), uintptr(c.GID), uintptr(c.GID)); e != 0 {
-		return nil, fmt.Errorf("%s - Failed to switch to gid %d", errnoText(e), c.GID)
+		return nil, fmt.Errorf("%s - Failed to switch to gid %d", sysx.ErrnoText(e), c.GID)
 	}
 	if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(c.UID), uintptr(c.UID), uintptr(c.UID)); e != 0 {
-		return nil, fmt.Errorf("%s - Failed to switch to uid %d", errnoText(e), c.UID)
+		return nil, fmt.Errorf("%s - Failed to switch to uid %d", sysx.ErrnoText(e), c.UID)
 	}
 	// Looked up as the target user and with the container's privileges
 	// only: the lookup may run the container's own getent.
@@ -160,7 +161,7 @@ func (c *childConfig) setup() (*passwd, error) {
 	// directory is kept, as LXC does.
 	if !c.KeepCwd && (c.UID == 0 || pw == nil || pw.home == "" || unix.Chdir(pw.home) != nil) {
 		if err := unix.Chdir("/"); err != nil {
-			return nil, fmt.Errorf("%s - Failed to change directory to /", errnoText(err))
+			return nil, fmt.Errorf("%s - Failed to change directory to /", sysx.ErrnoText(err))
 		}
 	}
 	if wd, err := unix.Getwd(); err != nil || !strings.HasPrefix(wd, "/") {
@@ -178,13 +179,13 @@ func dropBounding(caps []int) error {
 	}
 	for _, c := range caps {
 		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
-			return fmt.Errorf("%s - Failed to drop capability %d", errnoText(err), c)
+			return fmt.Errorf("%s - Failed to drop capability %d", sysx.ErrnoText(err), c)
 		}
 	}
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData
 	if err := unix.Capget(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("%s - Failed to read capabilities", errnoText(err))
+		return fmt.Errorf("%s - Failed to read capabilities", sysx.ErrnoText(err))
 	}
 	for _, c := range caps {
 		if c < 64 {
@@ -192,57 +193,10 @@ func dropBounding(caps []int) error {
 		}
 	}
 	if err := unix.Capset(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("%s - Failed to set capabilities", errnoText(err))
+		return fmt.Errorf("%s - Failed to set capabilities", sysx.ErrnoText(err))
 	}
 	unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
 	return nil
-}
-
-// execvp execs file like glibc's execvp: a name with a slash is used as
-// is, otherwise PATH of the new environment is searched (default
-// "/bin:/usr/bin"); a file the kernel cannot execute (ENOEXEC) is run by
-// /bin/sh. It returns only on failure.
-func execvp(file string, argv, env []string) error {
-	if file == "" {
-		return unix.ENOENT
-	}
-	if strings.Contains(file, "/") {
-		return execFile(file, argv, env)
-	}
-	path, ok := lookupEnv(env, "PATH")
-	if !ok {
-		path = "/bin:/usr/bin"
-	}
-	sawEACCES := false
-	for _, dir := range strings.Split(path, ":") {
-		if dir == "" {
-			dir = "."
-		}
-		err := execFile(dir+"/"+file, argv, env)
-		switch {
-		case errors.Is(err, unix.EACCES):
-			sawEACCES = true
-		case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR), errors.Is(err, unix.ESTALE),
-			errors.Is(err, unix.ENODEV), errors.Is(err, unix.ETIMEDOUT):
-		default:
-			return err
-		}
-	}
-	if sawEACCES {
-		return unix.EACCES
-	}
-	return unix.ENOENT
-}
-
-func execFile(path string, argv, env []string) error {
-	err := unix.Exec(path, argv, env)
-	if errors.Is(err, unix.ENOEXEC) {
-		sh := append([]string{"/bin/sh", path}, argv[1:]...)
-		if unix.Exec("/bin/sh", sh, env) == nil {
-			return nil
-		}
-	}
-	return err
 }
 
 // execStatus is LXC's exit status for a failed exec.
@@ -251,20 +205,6 @@ func execStatus(err error) int {
 		return 127
 	}
 	return 126
-}
-
-func errnoText(err error) string {
-	var errno unix.Errno
-	if errors.As(err, &errno) {
-		s := errno.Error()
-		if s != "" {
-			return strings.ToUpper(s[:1]) + s[1:]
-		}
-	}
-	if err == nil {
-		return "Success"
-	}
-	return err.Error()
 }
 
 // passwd is the part of a passwd entry attach needs.

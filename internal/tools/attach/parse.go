@@ -44,47 +44,6 @@ func parseElevated(all bool, tokens []string) (int, error) {
 	return elev, nil
 }
 
-// parseNamespaces reads an -s value as LXC does: |-separated tokens
-// (empty ones skipped), the documented MOUNT, NETWORK and UTSNAME mapped
-// to their proc names, then matched case-insensitively against the proc
-// names (so PID, net, Cgroup and TIME work too). It returns the proc names
-// in LXC's order.
-func parseNamespaces(s string) ([]string, error) {
-	want := map[string]bool{}
-	for _, tok := range strings.Split(s, "|") {
-		switch tok {
-		case "":
-			continue
-		case "MOUNT":
-			tok = "mnt"
-		case "NETWORK":
-			tok = "net"
-		case "UTSNAME":
-			tok = "uts"
-		}
-		found := false
-		for _, n := range config.NamespaceNames {
-			if strings.EqualFold(tok, n) {
-				want[n] = true
-				found = true
-			}
-		}
-		if !found {
-			return nil, fmt.Errorf("unknown namespace %q", tok)
-		}
-	}
-	if len(want) == 0 {
-		return nil, errors.New("no namespace given")
-	}
-	var out []string
-	for _, n := range config.NamespaceNames {
-		if want[n] {
-			out = append(out, n)
-		}
-	}
-	return out, nil
-}
-
 // invalidID is LXC's LXC_INVALID_UID/GID: (uid_t)-1 means "not given".
 const invalidID = 1<<32 - 1
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/golxc/golxc/internal/cli"
+	"github.com/golxc/golxc/internal/config"
 )
 
 func TestParseElevated(t *testing.T) {
@@ -49,7 +50,7 @@ func TestParseNamespaces(t *testing.T) {
 		"MOUNT,PID":     nil,
 		"":              nil,
 	} {
-		got, err := parseNamespaces(in)
+		got, err := config.ParseNamespaceOption(in)
 		if want == nil {
 			if err == nil {
 				t.Errorf("parseNamespaces(%q) = %v, want an error", in, got)

@@ -1,7 +1,6 @@
 package lstool
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -256,33 +255,7 @@ func activeNames(unixFile, lxcpath string) []string {
 	case "-":
 		return nil
 	}
-	f, err := os.Open(unixFile)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	prefix := "@" + lxcpath + "/"
-	seen := map[string]bool{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 8 {
-			continue
-		}
-		p := fields[len(fields)-1]
-		if strings.HasPrefix(p, prefix) && strings.HasSuffix(p, "/command") {
-			n := strings.TrimSuffix(strings.TrimPrefix(p, prefix), "/command")
-			if n != "" && !strings.Contains(n, "/") {
-				seen[n] = true
-			}
-		}
-	}
-	var out []string
-	for n := range seen {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return ctl.ActiveNamesIn(unixFile, lxcpath)
 }
 
 // netInfo reads interface names and addresses in the container's network

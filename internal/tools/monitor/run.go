@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	rand "github.com/golxc/golxc/internal/randbytes"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/golxc/golxc/internal/cli"
 	"github.com/golxc/golxc/internal/lxcpath"
+	rand "github.com/golxc/golxc/internal/randbytes"
 )
 
 var quit bool

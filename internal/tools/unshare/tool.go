@@ -12,12 +12,10 @@ import (
 	"fmt"
 	"os/user"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/golxc/golxc/internal/cli"
-	"github.com/golxc/golxc/internal/config"
 )
 
 var opts struct {
@@ -67,39 +65,6 @@ Options :
 	NameOptional: true,
 	Flags:        flags,
 	Run:          run,
-}
-
-// parseNamespaces reads -s as LXC does: MOUNT, NETWORK and UTSNAME are
-// rewritten to mnt, net and uts wherever they occur, then the |-separated
-// tokens (empty ones skipped) are matched case-insensitively against the
-// proc names.
-func parseNamespaces(s string) ([]string, error) {
-	s = strings.NewReplacer("MOUNT", "mnt", "NETWORK", "net", "UTSNAME", "uts").Replace(s)
-	want := map[string]bool{}
-	for _, tok := range strings.Split(s, "|") {
-		if tok == "" {
-			continue
-		}
-		found := false
-		for _, n := range config.NamespaceNames {
-			if strings.EqualFold(tok, n) {
-				want[n], found = true, true
-			}
-		}
-		if !found {
-			return nil, fmt.Errorf("unknown namespace %q", tok)
-		}
-	}
-	if len(want) == 0 {
-		return nil, errors.New("no namespace given")
-	}
-	var out []string
-	for _, n := range config.NamespaceNames {
-		if want[n] {
-			out = append(out, n)
-		}
-	}
-	return out, nil
 }
 
 // lookupUser resolves -u like LXC: a number that must exist in the host's

@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/vishvananda/netlink"
@@ -18,6 +17,7 @@ import (
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/exeseal"
 	"github.com/golxc/golxc/internal/stage"
+	"github.com/golxc/golxc/internal/sysx"
 )
 
 const stageName = "unshare"
@@ -42,7 +42,7 @@ func run(x *cli.Ctx) error {
 	var names []string
 	var err error
 	if opts.namespaces != "" {
-		if names, err = parseNamespaces(opts.namespaces); err != nil {
+		if names, err = config.ParseNamespaceOption(opts.namespaces); err != nil {
 			x.Plainf("%s: could not parse command line", x.Tool.Name)
 			return cli.Exit(1)
 		}
@@ -187,8 +187,8 @@ func childMain(fd int) {
 		fmt.Fprintf(os.Stderr, "lxc-unshare: %v\n", err)
 		os.Exit(1)
 	}
-	err = execvp(c.Argv[0], c.Argv, os.Environ())
-	fmt.Fprintf(os.Stderr, "lxc-unshare: %s - Failed to exec: '%s'\n", errnoText(err), c.Argv[0])
+	err = sysx.Execvp(c.Argv[0], c.Argv, os.Environ())
+	fmt.Fprintf(os.Stderr, "lxc-unshare: %s - Failed to exec: '%s'\n", sysx.ErrnoText(err), c.Argv[0])
 	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
 		os.Exit(127)
 	}
@@ -204,7 +204,7 @@ func (c *childConfig) setup() error {
 		// Nothing mounted or unmounted here may reach the host (LXC once
 		// unmounted the host's /proc this way: lxc#3897).
 		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-			return fmt.Errorf("%s - Failed to make / private", errnoText(err))
+			return fmt.Errorf("%s - Failed to make / private", sysx.ErrnoText(err))
 		}
 	}
 	if c.Remount {
@@ -214,13 +214,13 @@ func (c *childConfig) setup() error {
 	}
 	if c.Hostname != "" {
 		if err := unix.Sethostname([]byte(c.Hostname)); err != nil {
-			return fmt.Errorf("%s - Failed to set hostname %s", errnoText(err), c.Hostname)
+			return fmt.Errorf("%s - Failed to set hostname %s", sysx.ErrnoText(err), c.Hostname)
 		}
 	}
 	if c.SetUID {
 		// Every thread (x/sys goes through syscall.AllThreadsSyscall).
 		if err := unix.Setresuid(c.UID, c.UID, c.UID); err != nil {
-			return fmt.Errorf("%s - Failed to set uid %d", errnoText(err), c.UID)
+			return fmt.Errorf("%s - Failed to set uid %d", sysx.ErrnoText(err), c.UID)
 		}
 	}
 	return nil
@@ -242,49 +242,8 @@ func remountDefaults() error {
 		// Not mounted is fine (EINVAL).
 		unix.Unmount(m.target, unix.MNT_DETACH)
 		if err := unix.Mount(m.src, m.target, m.fstype, 0, ""); err != nil {
-			return fmt.Errorf("%s - Failed to mount %s", errnoText(err), m.target)
+			return fmt.Errorf("%s - Failed to mount %s", sysx.ErrnoText(err), m.target)
 		}
 	}
 	return nil
-}
-
-// execvp execs file with a PATH search like glibc's execvp.
-func execvp(file string, argv, env []string) error {
-	if strings.Contains(file, "/") {
-		return unix.Exec(file, argv, env)
-	}
-	path := "/bin:/usr/bin"
-	for _, kv := range env {
-		if strings.HasPrefix(kv, "PATH=") {
-			path = kv[5:]
-		}
-	}
-	sawEACCES := false
-	for _, dir := range strings.Split(path, ":") {
-		if dir == "" {
-			dir = "."
-		}
-		err := unix.Exec(dir+"/"+file, argv, env)
-		switch {
-		case errors.Is(err, unix.EACCES):
-			sawEACCES = true
-		case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR):
-		default:
-			return err
-		}
-	}
-	if sawEACCES {
-		return unix.EACCES
-	}
-	return unix.ENOENT
-}
-
-func errnoText(err error) string {
-	var errno unix.Errno
-	if errors.As(err, &errno) {
-		if s := errno.Error(); s != "" {
-			return strings.ToUpper(s[:1]) + s[1:]
-		}
-	}
-	return err.Error()
 }

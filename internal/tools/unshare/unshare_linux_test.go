@@ -14,6 +14,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/golxc/golxc/internal/cli"
+	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/testutil"
 )
 
@@ -32,7 +33,7 @@ func TestParseNamespaces(t *testing.T) {
 		"NETWORK|bogus":  nil,
 		"|PID||UTSNAME|": {"pid", "uts"},
 	} {
-		got, err := parseNamespaces(in)
+		got, err := config.ParseNamespaceOption(in)
 		if want == nil {
 			if err == nil {
 				t.Errorf("parseNamespaces(%q) = %v, want an error", in, got)

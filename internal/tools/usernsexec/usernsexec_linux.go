@@ -18,6 +18,7 @@ import (
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/exeseal"
 	"github.com/golxc/golxc/internal/stage"
+	"github.com/golxc/golxc/internal/sysx"
 	"github.com/golxc/golxc/internal/terminal"
 )
 
@@ -250,8 +251,8 @@ func childMain(fd int) {
 		fmt.Fprintf(os.Stderr, "lxc-usernsexec: %v\n", err)
 		os.Exit(1)
 	}
-	err = execvp(c.Argv[0], c.Argv, os.Environ())
-	fmt.Fprintf(os.Stderr, "lxc-usernsexec: %s - Failed to execute \"%s\"\n", errnoText(err), c.Argv[0])
+	err = sysx.Execvp(c.Argv[0], c.Argv, os.Environ())
+	fmt.Fprintf(os.Stderr, "lxc-usernsexec: %s - Failed to execute \"%s\"\n", sysx.ErrnoText(err), c.Argv[0])
 	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
 		os.Exit(127)
 	}
@@ -264,28 +265,28 @@ func (c *childConfig) setup() error {
 	}
 	// No supplementary groups of the caller (EPERM: setgroups denied).
 	if err := unix.Setgroups(nil); err != nil && !errors.Is(err, unix.EPERM) {
-		return fmt.Errorf("%s - Failed to drop supplementary groups", errnoText(err))
+		return fmt.Errorf("%s - Failed to drop supplementary groups", sysx.ErrnoText(err))
 	}
 	// Mounts made here stay here (a mount namespace copied into a new
 	// user namespace already receives the host's as slaves).
 	unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, "")
 	// Every thread (x/sys goes through syscall.AllThreadsSyscall).
 	if err := unix.Setresgid(c.GID, c.GID, c.GID); err != nil {
-		return fmt.Errorf("%s - Failed to switch to gid %d", errnoText(err), c.GID)
+		return fmt.Errorf("%s - Failed to switch to gid %d", sysx.ErrnoText(err), c.GID)
 	}
 	if err := unix.Setresuid(c.UID, c.UID, c.UID); err != nil {
-		return fmt.Errorf("%s - Failed to switch to uid %d", errnoText(err), c.UID)
+		return fmt.Errorf("%s - Failed to switch to uid %d", sysx.ErrnoText(err), c.UID)
 	}
 	// The command gets exactly what its uid implies: root of the
 	// namespace gets the full set back from execve, anyone else nothing
 	// (the ambient capabilities of the stage must not follow it).
 	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
-		return fmt.Errorf("%s - Failed to clear ambient capabilities", errnoText(err))
+		return fmt.Errorf("%s - Failed to clear ambient capabilities", sysx.ErrnoText(err))
 	}
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData
 	if err := unix.Capget(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("%s - Failed to read capabilities", errnoText(err))
+		return fmt.Errorf("%s - Failed to read capabilities", sysx.ErrnoText(err))
 	}
 	for i := range data {
 		data[i].Inheritable = 0
@@ -294,48 +295,7 @@ func (c *childConfig) setup() error {
 		}
 	}
 	if err := unix.Capset(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("%s - Failed to drop capabilities", errnoText(err))
+		return fmt.Errorf("%s - Failed to drop capabilities", sysx.ErrnoText(err))
 	}
 	return nil
-}
-
-// execvp execs file with a PATH search like glibc's execvp.
-func execvp(file string, argv, env []string) error {
-	if strings.Contains(file, "/") {
-		return unix.Exec(file, argv, env)
-	}
-	path := "/bin:/usr/bin"
-	for _, kv := range env {
-		if strings.HasPrefix(kv, "PATH=") {
-			path = kv[5:]
-		}
-	}
-	sawEACCES := false
-	for _, dir := range strings.Split(path, ":") {
-		if dir == "" {
-			dir = "."
-		}
-		err := unix.Exec(dir+"/"+file, argv, env)
-		switch {
-		case errors.Is(err, unix.EACCES):
-			sawEACCES = true
-		case errors.Is(err, unix.ENOENT), errors.Is(err, unix.ENOTDIR):
-		default:
-			return err
-		}
-	}
-	if sawEACCES {
-		return unix.EACCES
-	}
-	return unix.ENOENT
-}
-
-func errnoText(err error) string {
-	var errno unix.Errno
-	if errors.As(err, &errno) {
-		if s := errno.Error(); s != "" {
-			return strings.ToUpper(s[:1]) + s[1:]
-		}
-	}
-	return err.Error()
 }
