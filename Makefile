@@ -83,8 +83,11 @@ test-unit:
 # Unit and root integration tests: real containers from a busybox rootfs,
 # each in its own temp lxcpath. Without -short a missing prerequisite (root,
 # busybox, a kernel feature) is a failure, never a skip.
+# A test binary killed by its timeout runs no cleanups: testreap then
+# removes what its containers left and keeps the run red.
 test-integration: build
-	GOLXC_BIN=$(CURDIR)/bin $(GO) test -count=1 -p 1 -timeout 30m ./...
+	GOLXC_BIN=$(CURDIR)/bin $(GO) test -count=1 -p 1 -timeout 30m ./...; \
+	rc=$$?; $(GO) run ./hack/testreap || rc=1; exit $$rc
 
 test-fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/config
@@ -92,12 +95,14 @@ test-fuzz:
 # Differential suite against Debian's LXC 5.0.2.
 test-compat: build
 	@./scripts/install-deps.sh compat
-	GOLXC_BIN=$(CURDIR)/bin $(GO) test -count=1 -p 1 -timeout 30m -tags compat ./tests/compat/...
+	GOLXC_BIN=$(CURDIR)/bin $(GO) test -count=1 -p 1 -timeout 30m -tags compat ./tests/compat/...; \
+	rc=$$?; $(GO) run ./hack/testreap || rc=1; exit $$rc
 
 # Debian bookworm through debootstrap from the host's apt mirror (slow, networked).
 test-debootstrap: build
 	@./scripts/install-deps.sh debootstrap
-	GOLXC_BIN=$(CURDIR)/bin $(GO) test -count=1 -p 1 -timeout 60m -tags debootstrap -run Debootstrap ./...
+	GOLXC_BIN=$(CURDIR)/bin $(GO) test -count=1 -p 1 -timeout 60m -tags debootstrap -run Debootstrap ./...; \
+	rc=$$?; $(GO) run ./hack/testreap || rc=1; exit $$rc
 
 bench: build
 	@./scripts/install-deps.sh bench

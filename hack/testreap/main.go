@@ -1,0 +1,57 @@
+// Command testreap cleans what a killed test run left behind.
+//
+// Each integration test works in its own lxcpath /tmp/golxc-test-* and its
+// t.Cleanup reaps that lxcpath even when the test fails. A test binary
+// killed by `go test -timeout` (or by ^C) runs no cleanups, so `make test`
+// runs this afterwards: it kills the containers, unmounts and removes the
+// cgroups of every such lxcpath whose test process is gone, and removes the
+// directory. It exits 1 when it had to clean anything, so the run that
+// leaked is visibly red.
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/golxc/golxc/internal/testutil"
+)
+
+func main() {
+	if testRunning() {
+		// Its cleanups will reap its own lxcpaths; a sweep now would race
+		// with them.
+		fmt.Fprintln(os.Stderr, "testreap: a test binary is running; not sweeping")
+		return
+	}
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "golxc-test-*"))
+	dirty := false
+	for _, dir := range dirs {
+		for _, l := range testutil.Reap(dir) {
+			fmt.Fprintf(os.Stderr, "testreap: %s: %s\n", dir, l)
+			dirty = true
+		}
+		if m := testutil.MountsUnder(dir); len(m) > 0 {
+			fmt.Fprintf(os.Stderr, "testreap: %s: still mounted, left in place: %v\n", dir, m)
+			dirty = true
+			continue
+		}
+		os.RemoveAll(dir)
+	}
+	if dirty {
+		os.Exit(1)
+	}
+}
+
+// testRunning reports whether any Go test binary (*.test) is running.
+func testRunning() bool {
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
+		if err == nil && strings.HasSuffix(exe, ".test") {
+			return true
+		}
+	}
+	return false
+}
