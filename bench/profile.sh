@@ -36,9 +36,11 @@ echo "== phases of our lxc-start ($N starts, load $(cut -d' ' -f1-3 /proc/loadav
 : >"$WORK/list"
 for i in $(seq 1 "$N"); do
 	sleep 0.3
-	t0=$(date +%s%N)
+	# $EPOCHREALTIME, not date(1): a fork after lxc-start returns would
+	# be counted as part of its return.
+	t0=${EPOCHREALTIME/./}000
 	"$OURS/lxc-start" -P "$WORK/golxc" -n "$G" -l trace -o "$WORK/trace.$i"
-	t1=$(date +%s%N)
+	t1=${EPOCHREALTIME/./}000
 	echo "$t0 $t1 $WORK/trace.$i" >>"$WORK/list"
 	"$OURS/lxc-stop" -P "$WORK/golxc" -n "$G" -k
 done

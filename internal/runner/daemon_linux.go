@@ -13,6 +13,7 @@ import (
 
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/stage"
+	"github.com/golxc/golxc/internal/sysx"
 )
 
 func init() {
@@ -148,6 +149,14 @@ func monitorMain(fd int) {
 	began := time.Now()
 	// Set for our own start-up only; hooks inherit the environment.
 	os.Unsetenv("GOMAXPROCS")
+	// Whatever our caller had open without close-on-exec came with us: a
+	// daemon holds none of it (LXC closes inherited fds when daemonizing),
+	// or a caller's pipe stays open until the container stops.
+	for _, ifd := range sysx.InheritedFDs() {
+		if ifd != fd {
+			unix.Close(ifd)
+		}
+	}
 	var spec Spec
 	files, err := ctl.Recv(fd, &spec)
 	closeAll(files)

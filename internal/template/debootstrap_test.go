@@ -110,8 +110,8 @@ func TestDebootstrapBookworm(t *testing.T) {
 	// (A measurement, not an assertion: make bench compares speed.)
 
 	// The warm container boots to systemd with our runtime, stops cleanly
-	// through lxc.signal.halt (systemd's SIGRTMIN+3, detected as LXC does)
-	// and reboots. No bridge here: the network device becomes "empty".
+	// through lxc.signal.halt (systemd's SIGRTMIN+3, detected as LXC does).
+	// No bridge here: the network device becomes "empty".
 	testutil.MustRun(t, "lxc-start", "-P", p, "-n", warm, "-s", "lxc.net.0.type=empty")
 	state := ""
 	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(time.Second) {

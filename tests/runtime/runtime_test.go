@@ -7,7 +7,9 @@ package runtime_test
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -740,4 +742,48 @@ func TestIdmappedContainer(t *testing.T) {
 		t.Errorf("no user namespace")
 	}
 	testutil.MustRun(t, "lxc-stop", "-P", p, "-n", n, "-k")
+}
+
+// TestDaemonKeepsNoCallerFDs: the monitor of a daemonized start holds no
+// descriptor of its caller, as LXC closes inherited fds when it
+// daemonizes. `lxc-start -n x 3>&1 | cat` must not hang cat until the
+// container stops because the monitor keeps the pipe's write end open.
+func TestDaemonKeepsNoCallerFDs(t *testing.T) {
+	p, n := container(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := exec.Command(testutil.Bin(t, "lxc-start"), "-P", p, "-n", n)
+	// Fds 3 and 4: the monitor's own channel also lands on fd 3.
+	cmd.ExtraFiles = []*os.File{w, w}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(w.Fd()), &st); err != nil {
+		t.Fatal(err)
+	}
+	ours := fmt.Sprintf("pipe:[%d]", st.Ino)
+	out, err := cmd.CombinedOutput()
+	w.Close()
+	t.Cleanup(func() { testutil.Run(t, "lxc-stop", "-P", p, "-n", n, "-k") })
+	if err != nil {
+		t.Fatalf("lxc-start: %v\n%s", err, out)
+	}
+	// The deadline only bounds a failure: with no writer left, the read
+	// returns EOF at once.
+	r.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := r.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("read from the caller's pipe: %v; want EOF (a process of the container kept the write end)", err)
+	}
+	mons := testutil.ProcessesMentioning("[lxc monitor] " + p + " " + n)
+	if len(mons) != 1 {
+		t.Fatalf("monitors: %v", mons)
+	}
+	fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", mons[0]))
+	for _, fd := range fds {
+		target, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", mons[0], fd.Name()))
+		if target == ours {
+			t.Errorf("monitor fd %s -> %s", fd.Name(), target)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -12,15 +13,23 @@ import (
 
 // startPhases are the trace-log messages of our lxc-start that bound the
 // phases of a start, in order.
+// Marks starting with "@" are the exact (ns) times at which each of our
+// three Go processes reached main, which the trace lines carry in their text.
 var startPhases = []struct{ name, msg string }{
-	{"exec → monitor STARTING", "container state is STARTING"},
+	{"exec → lxc-start main (Go start-up)", "@command main"},
+	{"→ monitor main (spawned first thing)", "@monitor main"},
+	{"→ monitor STARTING (spec received)", "container state is STARTING"},
 	{"sealed binary ready", "sealed copy of our binary ready"},
-	{"cgroups created", "cgroups created"},
 	{"stage-2 cloned", "stage-2 started"},
-	{"stage-2 running, setup received", "stage-2 received its setup"},
+	{"cgroups created", "cgroups created"},
+	{"→ stage-2 main (Go start-up)", "@stage-2 main"},
+	{"stage-2 setup received", "stage-2 received its setup"},
 	{"rootfs mounted, stage-2 ready", "stage-2 ready"},
 	{"RUNNING", "container state is RUNNING"},
 }
+
+// mainBegan finds "<process> main began at <RFC 3339 time>" in a message.
+var mainBegan = regexp.MustCompile(`(command|monitor|stage-2) main began at ([0-9T:.Z-]+)`)
 
 // phases reads LIST, lines "T0NS T1NS LOGFILE" (the wall clock before
 // lxc-start was executed and after it returned, and its -l trace log),
@@ -102,13 +111,22 @@ func traceMarks(path string) ([]mark, error) {
 	var out []mark
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		fs := strings.Fields(sc.Text())
-		if len(fs) < 3 {
+		// "PROG NAME TIMESTAMP PRIO ..." where NAME may be empty.
+		var ts time.Time
+		found := false
+		for _, f := range strings.Fields(sc.Text()) {
+			if t, err := time.Parse("20060102150405.000", f); err == nil {
+				ts, found = t, true
+				break
+			}
+		}
+		if !found {
 			continue
 		}
-		ts, err := time.Parse("20060102150405.000", fs[2])
-		if err != nil {
-			continue
+		for _, m := range mainBegan.FindAllStringSubmatch(sc.Text(), -1) {
+			if t, err := time.Parse(time.RFC3339Nano, m[2]); err == nil {
+				out = append(out, mark{"@" + m[1] + " main", float64(t.UnixNano()) / 1e6})
+			}
 		}
 		_, msg, ok := strings.Cut(sc.Text(), " - ")
 		if !ok {

@@ -15,6 +15,7 @@ import (
 	"github.com/golxc/golxc/internal/launch"
 	"github.com/golxc/golxc/internal/lxcpath"
 	"github.com/golxc/golxc/internal/runner"
+	"github.com/golxc/golxc/internal/sysx"
 )
 
 var opts struct {
@@ -79,7 +80,7 @@ func run(x *cli.Ctx) error {
 		x.Log.Errorf("Container is already running")
 		return nil
 	}
-	if fds := launch.InheritedFDs(); len(fds) > 0 {
+	if fds := sysx.InheritedFDs(); len(fds) > 0 {
 		for _, fd := range fds {
 			if opts.closeAll || !foreground {
 				unix.Close(fd)
