@@ -130,8 +130,23 @@ func TestBusyboxMatchesLXC(t *testing.T) {
 		if o.Mode() != fi.Mode() {
 			t.Errorf("rootfs: %s mode %v, LXC %v", rel, o.Mode(), fi.Mode())
 		}
+		// Same link targets: an absolute one would send host-side writes
+		// through it to the host's files.
+		if fi.Mode()&os.ModeSymlink != 0 {
+			a, _ := os.Readlink(p)
+			b, _ := os.Readlink(filepath.Join(ours, c1, "rootfs", rel))
+			if a != b {
+				t.Errorf("rootfs: %s -> %q, LXC -> %q", rel, b, a)
+			}
+		}
 		return nil
 	})
+	// The host's busybox, from which both templates copy, is untouched.
+	if fi, err := os.Stat(testutil.BusyboxPath(t)); err != nil {
+		t.Error(err)
+	} else if fi.Mode()&(os.ModeSetuid|os.ModeSetgid) != 0 {
+		t.Errorf("host busybox became %v", fi.Mode())
+	}
 	lxc(t, "lxc-destroy", "-P", theirs, "-n", c1)
 	if r := testutil.Run(t, "lxc-destroy", "-P", ours, "-n", c1); r.Code != 0 {
 		t.Fatal(r)
