@@ -180,10 +180,9 @@ func (r *Root) CreateFile(target string, mode os.FileMode) (*os.File, error) {
 	return f, nil
 }
 
-// Mount mounts source (host path, or "" for pseudo filesystems) on target
-// inside the rootfs. The target is resolved in the root and the mount is
-// done on its file descriptor.
-func (r *Root) mountAt(source, target, fstype string, flags uintptr, data string, create string, mustBeDir bool) error {
+// openTarget opens a mount target inside the root, first creating it as a
+// directory or an empty file when create (LXC's create= option) says so.
+func (r *Root) openTarget(target, create string) (*os.File, error) {
 	var h *os.File
 	var err error
 	switch create {
@@ -195,7 +194,18 @@ func (r *Root) mountAt(source, target, fstype string, flags uintptr, data string
 		h, err = r.Open(target)
 	}
 	if err != nil {
-		return fmt.Errorf("mount target /%s: %w", target, err)
+		return nil, fmt.Errorf("mount target /%s: %w", target, err)
+	}
+	return h, nil
+}
+
+// Mount mounts source (host path, or "" for pseudo filesystems) on target
+// inside the rootfs. The target is resolved in the root and the mount is
+// done on its file descriptor.
+func (r *Root) mountAt(source, target, fstype string, flags uintptr, data string, create string, mustBeDir bool) error {
+	h, err := r.openTarget(target, create)
+	if err != nil {
+		return err
 	}
 	defer h.Close()
 	if mustBeDir {
@@ -266,17 +276,9 @@ func (r *Root) mountEntry(e *MountEntry, hostPrefixes ...string) error {
 	if e.Bind() {
 		flags &= unix.MS_BIND | unix.MS_REC
 	}
-	var h *os.File
-	switch create {
-	case "dir":
-		h, err = r.MkdirAll(target, 0o755)
-	case "file":
-		h, err = r.CreateFile(target, 0o644)
-	default:
-		h, err = r.Open(target)
-	}
+	h, err := r.openTarget(target, create)
 	if err != nil {
-		return fmt.Errorf("mount target /%s: %w", target, err)
+		return err
 	}
 	defer h.Close()
 	if err := unix.Mount(src, fdPath(h), e.FSType, flags, e.Data); err != nil {

@@ -73,3 +73,13 @@ func ErrnoText(err error) string {
 	}
 	return err.Error()
 }
+
+// ExecFailedStatus is the exit status for a command that could not be
+// executed, as shells and LXC's tools give it: 127 when it was not found,
+// 126 when it was found but could not run.
+func ExecFailedStatus(err error) int {
+	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
+		return 127
+	}
+	return 126
+}

@@ -1,6 +1,7 @@
 package sysx
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 
@@ -26,4 +27,25 @@ func InheritedFDs() []int {
 		}
 	}
 	return out
+}
+
+// ReadDirNames returns the entries of the directory open at fd (without
+// "." and ".."), read with getdents so callers can walk a tree through
+// descriptors, never through paths.
+func ReadDirNames(fd int) ([]string, error) {
+	var names []string
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := unix.Getdents(fd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read directory: %w", err)
+		}
+		if n <= 0 {
+			return names, nil
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+	}
 }

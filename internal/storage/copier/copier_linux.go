@@ -10,6 +10,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/sysx"
 )
 
 // Copy copies the tree at src into dst (like `rsync -aHAX src/ dst/`).
@@ -182,7 +184,7 @@ func (c *copier) run() error {
 // other entries for the workers and recurses. It owns one reference to d.
 func (c *copier) walk(d *dirHandle) {
 	defer d.release()
-	names, err := readNames(d.src)
+	names, err := sysx.ReadDirNames(d.src)
 	if err != nil {
 		c.fail(d.rel, err)
 		return
@@ -261,25 +263,6 @@ func (c *copier) walkSubdir(d *dirHandle, rel string, it *item) {
 		return
 	}
 	c.walk(sub)
-}
-
-// readNames returns the entries of the directory open at fd.
-func readNames(fd int) ([]string, error) {
-	var names []string
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := unix.Getdents(fd, buf)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read directory: %w", err)
-		}
-		if n <= 0 {
-			return names, nil
-		}
-		_, _, names = unix.ParseDirent(buf[:n], -1, names)
-	}
 }
 
 func (c *copier) copyEntry(d *dirHandle, it *item, buf []byte) {

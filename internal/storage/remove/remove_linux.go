@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/golxc/golxc/internal/mountinfo"
+	"github.com/golxc/golxc/internal/sysx"
 )
 
 const dirFlags = unix.O_RDONLY | unix.O_DIRECTORY | unix.O_NOFOLLOW | unix.O_CLOEXEC
@@ -119,7 +120,7 @@ func mountID(fd int) (uint64, error) {
 // removeContents empties the directory open at fd; it reports whether
 // everything went (a parent of something left is not worth an rmdir).
 func (r *remover) removeContents(fd int, path string, depth int) bool {
-	names, err := readNames(fd)
+	names, err := sysx.ReadDirNames(fd)
 	if err != nil {
 		r.fail(path, err)
 		return false
@@ -215,24 +216,6 @@ func explain(err error) error {
 		return fmt.Errorf("%w (a mount point)", err)
 	}
 	return err
-}
-
-func readNames(fd int) ([]string, error) {
-	var names []string
-	buf := make([]byte, 16<<10)
-	for {
-		n, err := unix.Getdents(fd, buf)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read directory: %w", err)
-		}
-		if n <= 0 {
-			return names, nil
-		}
-		_, _, names = unix.ParseDirent(buf[:n], -1, names)
-	}
 }
 
 // MountsUnder returns the mount points at or below dir (a real path), from

@@ -80,11 +80,11 @@ func (c *childConfig) run() int {
 		}
 		err := sysx.Execvp("/bin/sh", []string{"/bin/sh"}, c.Env)
 		c.errorf("%s - Failed to execute shell", sysx.ErrnoText(err))
-		return execStatus(err)
+		return sysx.ExecFailedStatus(err)
 	}
 	err = sysx.Execvp(c.Argv[0], c.Argv, c.Env)
 	c.errorf("%s - Failed to exec \"%s\"", sysx.ErrnoText(err), c.Argv[0])
-	return execStatus(err)
+	return sysx.ExecFailedStatus(err)
 }
 
 // setup applies the container's security context in LXC's order
@@ -197,14 +197,6 @@ func dropBounding(caps []int) error {
 	}
 	unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
 	return nil
-}
-
-// execStatus is LXC's exit status for a failed exec.
-func execStatus(err error) int {
-	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
-		return 127
-	}
-	return 126
 }
 
 // passwd is the part of a passwd entry attach needs.

@@ -189,10 +189,7 @@ func childMain(fd int) {
 	}
 	err = sysx.Execvp(c.Argv[0], c.Argv, os.Environ())
 	fmt.Fprintf(os.Stderr, "lxc-unshare: %s - Failed to exec: '%s'\n", sysx.ErrnoText(err), c.Argv[0])
-	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
-		os.Exit(127)
-	}
-	os.Exit(126)
+	os.Exit(sysx.ExecFailedStatus(err))
 }
 
 func (c *childConfig) setup() error {
