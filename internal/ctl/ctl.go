@@ -217,10 +217,12 @@ func Send(fd int, v any, files []int) error {
 // Recv reads one message into v, returning any descriptors received (as
 // close-on-exec files).
 func Recv(fd int, v any) ([]*os.File, error) {
-	buf := make([]byte, 64*1024)
+	var buf []byte
 	oob := make([]byte, unix.CmsgSpace(16*4))
 	for {
 		// Peek the size first: a SOCK_SEQPACKET read truncates silently.
+		// The buffer is then exactly the message's size, so a long-lived
+		// monitor answering queries makes little garbage per query.
 		n, _, _, _, err := unix.Recvmsg(fd, nil, nil, unix.MSG_PEEK|unix.MSG_TRUNC)
 		if err == unix.EINTR {
 			continue
@@ -228,12 +230,10 @@ func Recv(fd int, v any) ([]*os.File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("receive: %w", err)
 		}
-		if n > len(buf) {
-			if n > maxPacket {
-				return nil, fmt.Errorf("receive: message of %d bytes is too large", n)
-			}
-			buf = make([]byte, n)
+		if n > maxPacket {
+			return nil, fmt.Errorf("receive: message of %d bytes is too large", n)
 		}
+		buf = make([]byte, max(n, 1))
 		break
 	}
 	var n, oobn int
