@@ -82,7 +82,7 @@ func stop(ref Ref, timeout time.Duration) error {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	if _, err := ctl.Simple(ref.LXCPath, ref.Name, ctl.Request{Cmd: ctl.CmdStop}); err != nil && !errors.Is(err, ctl.ErrNotRunning) {
+	if _, err := ctl.Simple(ref.LXCPath, ref.Name, ctl.Request{Cmd: ctl.CmdStop}); err != nil && !errors.Is(err, ctl.ErrNotRunning) && !errors.Is(err, ctl.ErrClosed) {
 		return fmt.Errorf("stop %s: %w", ref.Name, err)
 	}
 	deadline := time.Now().Add(timeout)

@@ -127,6 +127,12 @@ type Response struct {
 // ErrNotRunning means no monitor answered: the container is STOPPED.
 var ErrNotRunning = errors.New("container is not running")
 
+// ErrClosed means the monitor closed the connection without answering.
+// After a request that stops the container this is success: the monitor
+// stopped it and exited before its answer went out (LXC's client takes
+// a reset connection after "stop" the same way).
+var ErrClosed = errors.New("connection closed")
+
 // maxPacket bounds one message.
 const maxPacket = 1 << 20
 
@@ -227,6 +233,9 @@ func Recv(fd int, v any) ([]*os.File, error) {
 		if err == unix.EINTR {
 			continue
 		}
+		if err == unix.ECONNRESET {
+			return nil, fmt.Errorf("receive: %w", ErrClosed)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("receive: %w", err)
 		}
@@ -266,7 +275,7 @@ func Recv(fd int, v any) ([]*os.File, error) {
 		for _, f := range files {
 			f.Close()
 		}
-		return nil, fmt.Errorf("receive: connection closed")
+		return nil, fmt.Errorf("receive: %w", ErrClosed)
 	}
 	if err := json.Unmarshal(buf[:n], v); err != nil {
 		for _, f := range files {

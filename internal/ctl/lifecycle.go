@@ -45,7 +45,7 @@ func WaitStopped(lxcpathDir, name string, timeout time.Duration) error {
 // Kill stops the container at once with lxc.signal.stop (SIGKILL by
 // default) and waits until it is gone.
 func Kill(lxcpathDir, name string) error {
-	if _, err := Simple(lxcpathDir, name, Request{Cmd: CmdStop}); err != nil {
+	if err := askToStop(lxcpathDir, name, CmdStop); err != nil {
 		if errors.Is(err, ErrNotRunning) {
 			return nil
 		}
@@ -54,12 +54,23 @@ func Kill(lxcpathDir, name string) error {
 	return WaitStopped(lxcpathDir, name, -1)
 }
 
+// askToStop sends a stop or shutdown request. A monitor that closes the
+// connection instead of answering has already stopped the container and
+// is exiting (the answer and the exit race), which is what was asked.
+func askToStop(lxcpathDir, name, cmd string) error {
+	_, err := Simple(lxcpathDir, name, Request{Cmd: cmd})
+	if errors.Is(err, ErrClosed) {
+		return nil
+	}
+	return err
+}
+
 // Shutdown asks init to halt (lxc.signal.halt) and waits up to timeout
 // (0: do not wait; <0: forever). Unless noKill, a container still running
 // after the timeout is killed. It returns ErrTimeout when the container
 // did not stop and was not killed.
 func Shutdown(lxcpathDir, name string, timeout time.Duration, noKill bool) error {
-	if _, err := Simple(lxcpathDir, name, Request{Cmd: CmdShutdown}); err != nil {
+	if err := askToStop(lxcpathDir, name, CmdShutdown); err != nil {
 		if errors.Is(err, ErrNotRunning) {
 			return err
 		}
