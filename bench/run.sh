@@ -367,4 +367,17 @@ note "sizes: regular files only. golxc: binaries, templates, man pages, completi
 echo "load:      after:  $(cut -d' ' -f1-3 /proc/loadavg)" >>"$DATA/machine.txt"
 "$WORK/bin/benchtool" report "$DATA" "$OUT"
 say "wrote $OUT"
-sed -n '/^## Headline/,/^```$/p' "$OUT" | sed -n '3,$p' | sed '$d' >&2
+headline=$(sed -n '/^## Headline/,/^```$/p' "$OUT" | sed -n '3,$p' | sed '$d')
+printf '%s\n' "$headline" >&2
+# The README quotes the headline of the committed results (checked by
+# tests/compat TestReadmeBenchHeadline): refresh it with them.
+if [ "$OUT" = "$ROOT/bench/results.md" ] && grep -q '^<!-- bench-headline begin -->$' "$ROOT/README.md"; then
+	printf '%s\n' "$headline" >"$WORK/headline.txt"
+	awk -v h="$WORK/headline.txt" '
+		/^<!-- bench-headline end -->$/ { skip = 0 }
+		!skip { print }
+		/^<!-- bench-headline begin -->$/ {
+			print "```"; while ((getline l < h) > 0) print l; print "```"; skip = 1
+		}' "$ROOT/README.md" >"$WORK/README.md" && cat "$WORK/README.md" >"$ROOT/README.md"
+	say "updated the headline in README.md"
+fi

@@ -50,3 +50,37 @@ func TestDifferencesWellFormed(t *testing.T) {
 		seen[d.ID] = true
 	}
 }
+
+// The README quotes the headline of bench/results.md (make bench writes
+// both): the figures it shows must be those of the committed run.
+func TestReadmeBenchHeadline(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	results, err := os.ReadFile("../../bench/results.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "<!-- bench-headline begin -->\n", "<!-- bench-headline end -->"
+	s := string(readme)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("README.md lacks the %q ... %q section", strings.TrimSpace(begin), end)
+	}
+	r := string(results)
+	k := strings.Index(r, "## Headline")
+	if k < 0 {
+		t.Fatal("bench/results.md has no Headline section")
+	}
+	r = r[k:]
+	a := strings.Index(r, "```\n")
+	b := strings.Index(r[a+4:], "```\n")
+	if a < 0 || b < 0 {
+		t.Fatal("bench/results.md: Headline section has no code block")
+	}
+	want := r[a : a+4+b+4]
+	if got := s[i+len(begin) : j]; got != want {
+		t.Fatalf("README.md's bench headline differs from bench/results.md (make bench rewrites both):\nREADME:\n%s\nresults.md:\n%s", got, want)
+	}
+}
