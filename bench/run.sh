@@ -395,7 +395,7 @@ note "sizes: regular files only. golxc: binaries, templates, man pages, completi
 echo "load:      after:  $(cut -d' ' -f1-3 /proc/loadavg)" >>"$DATA/machine.txt"
 "$WORK/bin/benchtool" report "$DATA" "$OUT"
 say "wrote $OUT"
-headline=$(sed -n '/^## Headline/,/^```$/p' "$OUT" | sed -n '3,$p' | sed '$d')
+headline=$(awk '/^## Headline/ { h = 1; next } h && /^```$/ { if (in_block) exit; in_block = 1; next } in_block' "$OUT")
 printf '%s\n' "$headline" >&2
 # The README quotes the headline of the committed results (checked by
 # tests/compat TestReadmeBenchHeadline): refresh it with them.
