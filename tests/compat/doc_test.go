@@ -21,18 +21,12 @@ func TestCompatDocUpToDate(t *testing.T) {
 // If the README has a compatibility table between the markers, it must be
 // the same table.
 func TestReadmeCompatTable(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	const begin, end = "<!-- compat-table begin -->\n", "<!-- compat-table end -->"
-	s := string(readme)
-	i, j := strings.Index(s, begin), strings.Index(s, end)
-	if i < 0 || j < i {
-		t.Logf("README.md has no %q ... %q section; doc/compat.md holds the table", strings.TrimSpace(begin), end)
+	table, ok := readmeSection(t, "compat-table")
+	if !ok {
+		t.Log("README.md has no compat-table section; doc/compat.md holds the table")
 		return
 	}
-	if s[i+len(begin):j] != Markdown() {
+	if table != Markdown() {
 		t.Fatal("README.md's compatibility table differs from tests/compat/differences.go: paste go run ./hack/compattable between the markers")
 	}
 }
@@ -54,19 +48,13 @@ func TestDifferencesWellFormed(t *testing.T) {
 // The README quotes the headline of bench/results.md (make bench writes
 // both): the figures it shows must be those of the committed run.
 func TestReadmeBenchHeadline(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
+	got, ok := readmeSection(t, "bench-headline")
+	if !ok {
+		t.Fatal("README.md lacks the bench-headline section")
 	}
 	results, err := os.ReadFile("../../bench/results.md")
 	if err != nil {
 		t.Fatal(err)
-	}
-	const begin, end = "<!-- bench-headline begin -->\n", "<!-- bench-headline end -->"
-	s := string(readme)
-	i, j := strings.Index(s, begin), strings.Index(s, end)
-	if i < 0 || j < i {
-		t.Fatalf("README.md lacks the %q ... %q section", strings.TrimSpace(begin), end)
 	}
 	r := string(results)
 	k := strings.Index(r, "## Headline")
@@ -80,7 +68,24 @@ func TestReadmeBenchHeadline(t *testing.T) {
 		t.Fatal("bench/results.md: Headline section has no code block")
 	}
 	want := r[a : a+4+b+4]
-	if got := s[i+len(begin) : j]; got != want {
+	if got != want {
 		t.Fatalf("README.md's bench headline differs from bench/results.md (make bench rewrites both):\nREADME:\n%s\nresults.md:\n%s", got, want)
 	}
+}
+
+// readmeSection returns what README.md holds between the lines
+// "<!-- NAME begin -->" and "<!-- NAME end -->".
+func readmeSection(t *testing.T, name string) (string, bool) {
+	t.Helper()
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	begin, end := "<!-- "+name+" begin -->\n", "<!-- "+name+" end -->"
+	s := string(readme)
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		return "", false
+	}
+	return s[i+len(begin) : j], true
 }
