@@ -231,6 +231,7 @@ func ProcessesMentioning(s string) []int {
 // hierarchy (lxc.payload.NAME, lxc.monitor.NAME, with LXC's -N suffixes).
 func CgroupsNamed(name string) []string {
 	var out []string
+	seen := map[string]bool{} // /sys/fs/cgroup itself is walked too (cgroup v2 hosts)
 	roots, _ := filepath.Glob("/sys/fs/cgroup/*")
 	roots = append(roots, "/sys/fs/cgroup")
 	for _, root := range roots {
@@ -244,7 +245,10 @@ func CgroupsNamed(name string) []string {
 			b := filepath.Base(p)
 			for _, pre := range []string{"lxc.payload." + name, "lxc.monitor." + name} {
 				if b == pre || strings.HasPrefix(b, pre+"-") {
-					out = append(out, p)
+					if !seen[p] {
+						seen[p] = true
+						out = append(out, p)
+					}
 					return filepath.SkipDir
 				}
 			}
@@ -252,6 +256,17 @@ func CgroupsNamed(name string) []string {
 		})
 	}
 	return out
+}
+
+// RemoveCgroupsNamed removes the (empty) cgroups of container name in
+// every hierarchy and returns those it found. For names whose directory
+// is gone from the lxcpath, which Reap cannot see.
+func RemoveCgroupsNamed(name string) []string {
+	cgs := CgroupsNamed(name)
+	for _, cg := range cgs {
+		rmdirTree(cg)
+	}
+	return cgs
 }
 
 // Reap kills every process, unmounts every mount and removes every cgroup
