@@ -122,6 +122,19 @@ func Create(o Options) (err error) {
 	if err != nil {
 		return &Error{Step: "load the initial config", Err: err, Cleaned: true}
 	}
+	if uid := os.Geteuid(); r.tpath != "" && uid != 0 {
+		if !initial.idmapped {
+			// A non-root user's rootfs must belong to the container's
+			// root, which only an id mapping defines (LXC refuses the same).
+			return &Refusal{"No uid mapping for container root: run as root, or define uid mappings, " +
+				"e.g. in ~/.config/lxc/default.conf: lxc.include = /etc/lxc/default.conf, " +
+				"lxc.idmap = u 0 100000 65536, lxc.idmap = g 0 100000 65536 (ranges from /etc/subuid and /etc/subgid)"}
+		}
+		// The rootfs would belong to mapped ids that this user can
+		// neither start (no unprivileged start yet) nor delete.
+		return &Refusal{fmt.Sprintf("creating containers as a non-root user (uid %d) is not supported yet: "+
+			"run as root (with lxc.idmap the container is still unprivileged)", uid)}
+	}
 
 	// Signals from here on abort and clean up instead of killing us.
 	r.sigs = make(chan os.Signal, 4)
@@ -329,8 +342,9 @@ func (r *run) cleanup() error {
 }
 
 type initialConfig struct {
-	text   *container.Unexpanded
-	rootfs string // lxc.rootfs.path of the initial config, without TYPE:
+	text     *container.Unexpanded
+	rootfs   string // lxc.rootfs.path of the initial config, without TYPE:
+	idmapped bool   // it has lxc.idmap entries
 }
 
 // initialConfig loads -f (silently falling back to the default config when
@@ -345,7 +359,7 @@ func (r *run) initialConfig() (*initialConfig, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &initialConfig{text: u, rootfs: storage.Parse(c.RootfsPath).Dir()}, nil
+		return &initialConfig{text: u, rootfs: storage.Parse(c.RootfsPath).Dir(), idmapped: len(c.IDMaps) > 0}, nil
 	}
 	if r.o.ConfigFile != "" {
 		if ic, err := try(r.o.ConfigFile); err == nil {

@@ -42,6 +42,11 @@ func (e *ErrNoConfig) Error() string { return e.Msg }
 // Prepare loads the configuration and builds the spec. Deprecation
 // warnings of legacy keys are printed (once each) unless -q.
 func Prepare(x *cli.Ctx, o Options) (*runner.Spec, error) {
+	if uid := os.Geteuid(); uid != 0 {
+		// Unprivileged starts need delegated cgroups and lxc-user-nic for
+		// networking; rather than fail halfway, say so first.
+		return nil, fmt.Errorf("starting containers as a non-root user (uid %d) is not supported yet: run it as root (with lxc.idmap the container is still unprivileged)", uid)
+	}
 	cfgPath := lxcpath.ConfigPath(x.LXCPath, x.Name)
 	if o.RCFile != "" {
 		abs, err := filepath.Abs(o.RCFile)

@@ -594,3 +594,78 @@ func TestDiskFull(t *testing.T) {
 		t.Errorf("left on the full filesystem: %v", ents)
 	}
 }
+
+// TestNonRootUser: golxc cannot yet run unprivileged containers for a
+// non-root user (no delegated cgroups, no lxc-user-nic), so such a user
+// gets one clear line instead of a container that can neither start nor
+// be deleted: LXC's refusal without an id mapping, ours with one; and
+// lxc-start / lxc-execute refuse before doing anything.
+func TestNonRootUser(t *testing.T) {
+	testutil.Integration(t)
+	base, err := os.MkdirTemp("", "golxc-nonroot-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	home, lxcpath := filepath.Join(base, "home"), filepath.Join(base, "home", "lxc")
+	testutil.WriteFile(t, filepath.Join(home, "idmap.conf"), "lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n", 0o644)
+	if err := os.MkdirAll(lxcpath, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{base, home, lxcpath} {
+		os.Chmod(p, 0o755)
+	}
+	filepath.Walk(home, func(p string, _ os.FileInfo, _ error) error { return os.Lchown(p, 65534, 65534) })
+	name := testutil.UniqueName("gn")
+	asNobody := func(tool string, args ...string) testutil.Result {
+		t.Helper()
+		cmd := exec.Command(testutil.Bin(t, tool), append([]string{"-P", lxcpath, "-n", name}, args...)...)
+		cmd.Env = []string{"HOME=" + home, "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+			"GOLXC_TEMPLATE_DIR=" + filepath.Join(testutil.RepoRoot(), "templates")}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return testutil.Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
+	}
+	prefix := "lxc-create: " + name + ": "
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-t", "busybox"}, prefix + "No uid mapping for container root: run as root, or define uid mappings, "},
+		{[]string{"-t", "busybox", "-f", filepath.Join(home, "idmap.conf")}, prefix + "creating containers as a non-root user (uid 65534) is not supported yet: "},
+	} {
+		r := asNobody("lxc-create", c.args...)
+		if r.Code != 1 || !strings.HasPrefix(r.Stderr, c.want) || strings.Count(r.Stderr, "\n") != 1 {
+			t.Errorf("lxc-create %v as nobody: %s\nwant one line starting %q", c.args, r, c.want)
+		}
+		if ents, _ := os.ReadDir(lxcpath); len(ents) != 0 {
+			t.Errorf("refused create left %v", ents)
+		}
+	}
+	// A config-only container (-t none) is fine, as in LXC; starting it is not.
+	if r := asNobody("lxc-create", "-t", "none"); r.Code != 0 {
+		t.Fatalf("lxc-create -t none as nobody: %s", r)
+	}
+	for _, tool := range []string{"lxc-start", "lxc-execute"} {
+		args := []string{}
+		if tool == "lxc-execute" {
+			args = []string{"--", "/bin/true"}
+		}
+		r := asNobody(tool, args...)
+		want := tool + ": " + name + ": starting containers as a non-root user (uid 65534) is not supported yet: "
+		if r.Code != 1 || !strings.HasPrefix(r.Stderr, want) || strings.Count(r.Stderr, "\n") != 1 {
+			t.Errorf("%s as nobody: %s\nwant one line starting %q", tool, r, want)
+		}
+	}
+	if r := asNobody("lxc-destroy"); r.Code != 0 {
+		t.Errorf("lxc-destroy of the config-only container as nobody: %s", r)
+	}
+}
