@@ -227,7 +227,31 @@ func snapshotRun(t *testing.T, im impl, lxcpath string, lines []string) string {
 			os.Remove(cg)
 		}
 	}
+	// A veth whose peer was in the container's network namespace goes
+	// when the kernel frees that namespace, which it does asynchronously:
+	// give both tools a moment.
 	left := leftovers(t, before)
+	for deadline := time.Now().Add(3 * time.Second); left != "" && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+		left = leftovers(t, before)
+	}
+	if im.name == "lxc" && strings.Contains(left, "left veth") {
+		// LXC 5.0.2 sometimes leaves the host end of a veth behind when a
+		// start fails after creating it (we never do: the same check on
+		// our side fails the comparison). Remove it for the next case.
+		var keep []string
+		for _, l := range strings.Split(left, "\n") {
+			if n, ok := strings.CutPrefix(l, "left "); ok && strings.HasPrefix(n, "veth") {
+				if link, err := netlink.LinkByName(n); err == nil {
+					netlink.LinkDel(link)
+				}
+				t.Logf("lxc: left %s behind", n)
+				continue
+			}
+			keep = append(keep, l)
+		}
+		left = strings.Join(keep, "\n")
+	}
 	if im.name == "lxc" && strings.Contains(left, "proxy ") {
 		// LXC 5.0.2 leaves l2proxy entries on the link after stop; we
 		// remove them. Clear them so the next run starts clean.
