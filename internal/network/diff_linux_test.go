@@ -16,7 +16,6 @@ package network_test
 // which we remove.
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
@@ -271,17 +270,8 @@ func snapshotRun(t *testing.T, im impl, lxcpath string, lines []string) string {
 
 func runTool(t *testing.T, bin string, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("run %s: %v", bin, err)
-	}
-	return o.String(), e.String(), code
+	r := testutil.RunCmd(t, exec.Command(bin, args...))
+	return r.Stdout, r.Stderr, r.Code
 }
 
 // containerState describes the container's namespace.

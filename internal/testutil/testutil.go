@@ -116,11 +116,19 @@ func RunIn(t testing.TB, env []string, stdin string, tool string, args ...string
 	t.Helper()
 	cmd := exec.Command(Bin(t, tool), args...)
 	cmd.Env = append(os.Environ(), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
 	if stdin != "" {
 		cmd.Stdin = strings.NewReader(stdin)
 	}
+	return RunCmd(t, cmd)
+}
+
+// RunCmd runs a prepared command, capturing its output, and returns its
+// exit code (128+N when signal N killed it, as a shell reports it). A
+// command that cannot be started fails the test.
+func RunCmd(t testing.TB, cmd *exec.Cmd) Result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
 	code := 0
 	if err != nil {
@@ -130,7 +138,7 @@ func RunIn(t testing.TB, env []string, stdin string, tool string, args ...string
 				code = 128 + int(ws.Signal())
 			}
 		} else {
-			t.Fatalf("run %s: %v", tool, err)
+			t.Fatalf("run %s: %v", cmd.Path, err)
 		}
 	}
 	return Result{Stdout: out.String(), Stderr: errb.String(), Code: code}

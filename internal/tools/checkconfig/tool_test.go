@@ -20,17 +20,8 @@ func lxcReport(t *testing.T, env ...string) (string, string, int) {
 	testutil.Need(t, "/usr/bin/lxc-checkconfig")
 	cmd := exec.Command("/usr/bin/lxc-checkconfig")
 	cmd.Env = append(os.Environ(), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	code := 0
-	if err := cmd.Run(); err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			t.Fatal(err)
-		}
-		code = ee.ExitCode()
-	}
-	return strings.ReplaceAll(out.String(), "/usr/bin/lxc-checkconfig", "$0"), errb.String(), code
+	r := testutil.RunCmd(t, cmd)
+	return strings.ReplaceAll(r.Stdout, "/usr/bin/lxc-checkconfig", "$0"), r.Stderr, r.Code
 }
 
 var golxcSection = regexp.MustCompile(`(?s)\n--- Runtime probes \(golxc[^\n]*\n.*?\n\n`)

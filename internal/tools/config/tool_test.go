@@ -1,7 +1,6 @@
 package configtool
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,18 +23,9 @@ func runAs(t *testing.T, bin string, cred *syscall.Credential, env []string, arg
 	if cred != nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	}
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	code := 0
-	if err := cmd.Run(); err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			t.Fatal(err)
-		}
-		code = ee.ExitCode()
-	}
+	r := testutil.RunCmd(t, cmd)
 	// LXC's usage names the program by its argv[0].
-	return res{strings.ReplaceAll(o.String(), bin, "lxc-config"), e.String(), code}
+	return res{strings.ReplaceAll(r.Stdout, bin, "lxc-config"), r.Stderr, r.Code}
 }
 
 func TestSameAsLXCForRoot(t *testing.T) {

@@ -39,17 +39,7 @@ func run(t *testing.T, args ...string) testutil.Result {
 // lxc runs one of the real LXC 5.0.2 tools.
 func lxc(t *testing.T, tool string, args ...string) testutil.Result {
 	t.Helper()
-	cmd := exec.Command("/usr/bin/"+tool, args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("%s: %v", tool, err)
-	}
-	return testutil.Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
+	return testutil.RunCmd(t, exec.Command("/usr/bin/"+tool, args...))
 }
 
 func read(t *testing.T, p string) string {
@@ -623,16 +613,7 @@ func TestNonRootUser(t *testing.T) {
 		cmd.Env = []string{"HOME=" + home, "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
 			"GOLXC_TEMPLATE_DIR=" + filepath.Join(testutil.RepoRoot(), "templates")}
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		return testutil.Result{Stdout: out.String(), Stderr: errb.String(), Code: code}
+		return testutil.RunCmd(t, cmd)
 	}
 	prefix := "lxc-create: " + name + ": "
 	for _, c := range []struct {

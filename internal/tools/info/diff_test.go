@@ -24,20 +24,10 @@ type out struct {
 
 func runReal(t *testing.T, args ...string) out {
 	t.Helper()
-	cmd := exec.Command(realInfo, args...)
-	var o, e bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &o, &e
-	code := 0
-	if err := cmd.Run(); err != nil {
-		ee, ok := err.(*exec.ExitError)
-		if !ok {
-			t.Fatal(err)
-		}
-		code = ee.ExitCode()
-	}
+	r := testutil.RunCmd(t, exec.Command(realInfo, args...))
 	// getopt prefixes its messages with argv[0] as called; the shared CLI
 	// layer prints the tool name.
-	return out{o.String(), strings.ReplaceAll(e.String(), realInfo+":", "lxc-info:"), code}
+	return out{r.Stdout, strings.ReplaceAll(r.Stderr, realInfo+":", "lxc-info:"), r.Code}
 }
 
 func runOurs(t *testing.T, args ...string) out {

@@ -48,14 +48,7 @@ func TestMatchesLXC(t *testing.T) {
 	for _, c := range cases {
 		args := append([]string{"-P", p}, c...)
 		ours := testutil.Run(t, "lxc-ls", args...)
-		cmd := exec.Command("/usr/bin/lxc-ls", args...)
-		var theirs testutil.Result
-		out, err := cmd.Output()
-		theirs.Stdout = string(out)
-		if ee, ok := err.(*exec.ExitError); ok {
-			theirs.Code = ee.ExitCode()
-			theirs.Stderr = string(ee.Stderr)
-		}
+		theirs := testutil.RunCmd(t, exec.Command("/usr/bin/lxc-ls", args...))
 		if ours.Stdout != theirs.Stdout || ours.Code != theirs.Code {
 			t.Errorf("lxc-ls %v:\nours:\n%s\nLXC:\n%s", c, ours, theirs)
 		}
