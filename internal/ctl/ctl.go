@@ -286,6 +286,16 @@ func Recv(fd int, v any) ([]*os.File, error) {
 	return files, nil
 }
 
+// RecvNoFiles reads one message into v, for messages that carry no
+// descriptors: any that came along anyway are closed.
+func RecvNoFiles(fd int, v any) error {
+	files, err := Recv(fd, v)
+	for _, f := range files {
+		f.Close()
+	}
+	return err
+}
+
 // State returns the state of lxcpath/name: STOPPED when no monitor answers.
 func State(lxcpathDir, name string) string {
 	c, err := Dial(lxcpathDir, name)

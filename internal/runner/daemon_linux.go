@@ -110,8 +110,7 @@ func StartDaemon(spec *Spec, pre *Prespawned) error {
 		return fmt.Errorf("send container spec to monitor: %w", err)
 	}
 	var st daemonStatus
-	files, err := ctl.Recv(ours, &st)
-	closeAll(files)
+	err := ctl.RecvNoFiles(ours, &st)
 	if err != nil || !st.OK {
 		// A failed monitor exits right after reporting: wait for it, so
 		// nothing of this start outlives the command.
@@ -158,8 +157,7 @@ func monitorMain(fd int) {
 		}
 	}
 	var spec Spec
-	files, err := ctl.Recv(fd, &spec)
-	closeAll(files)
+	err := ctl.RecvNoFiles(fd, &spec)
 	if err != nil {
 		os.Exit(1)
 	}

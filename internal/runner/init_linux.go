@@ -67,8 +67,7 @@ func stage2Main(fd int) {
 }
 
 func (s *stage2) run() error {
-	files, err := ctl.Recv(s.sock, &s.setup)
-	closeAll(files)
+	err := ctl.RecvNoFiles(s.sock, &s.setup)
 	if err != nil {
 		return fmt.Errorf("receive setup: %w", err)
 	}
@@ -158,8 +157,7 @@ func (s *stage2) run() error {
 		console.Master.Close()
 	}
 	var goMsg syncMsg
-	files, err = ctl.Recv(s.sock, &goMsg)
-	closeAll(files)
+	err = ctl.RecvNoFiles(s.sock, &goMsg)
 	if err != nil || goMsg.Kind != msgGo {
 		return fmt.Errorf("waiting for the monitor: %v", err)
 	}

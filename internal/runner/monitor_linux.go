@@ -411,8 +411,7 @@ func (m *Monitor) startOnce() (err error) {
 	// The child execs init (our end sees EOF when its CLOEXEC socket
 	// closes) or reports why it could not.
 	var final syncMsg
-	files, err = ctl.Recv(parent, &final)
-	closeAll(files)
+	err = ctl.RecvNoFiles(parent, &final)
 	if err == nil {
 		if final.Kind == msgError {
 			return errors.New(final.Error)

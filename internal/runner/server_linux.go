@@ -51,8 +51,7 @@ func (m *Monitor) handle(fd int) {
 	defer unix.Close(fd)
 	for {
 		var req ctl.Request
-		files, err := ctl.Recv(fd, &req)
-		closeAll(files)
+		err := ctl.RecvNoFiles(fd, &req)
 		if err != nil {
 			return
 		}

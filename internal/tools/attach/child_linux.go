@@ -45,10 +45,7 @@ type childConfig struct {
 // (every per-thread setting below must be made by the thread that execs).
 func childMain(fd int) {
 	var c childConfig
-	files, err := ctl.Recv(fd, &c)
-	for _, f := range files {
-		f.Close()
-	}
+	err := ctl.RecvNoFiles(fd, &c)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "lxc-attach: Failed to receive attach instructions: %v\n", err)
 		os.Exit(1)

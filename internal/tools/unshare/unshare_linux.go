@@ -174,10 +174,7 @@ func moveLink(name string, pid int) error {
 // namespaces, PID 1 when a pid namespace was asked for.
 func childMain(fd int) {
 	var c childConfig
-	files, err := ctl.Recv(fd, &c)
-	for _, f := range files {
-		f.Close()
-	}
+	err := ctl.RecvNoFiles(fd, &c)
 	unix.Close(fd)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "lxc-unshare: Failed to receive instructions: %v\n", err)

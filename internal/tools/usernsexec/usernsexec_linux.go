@@ -238,10 +238,7 @@ func writeMaps(pid int, maps []idMap) error {
 // childMain is the stage in the new user and mount namespaces.
 func childMain(fd int) {
 	var c childConfig
-	files, err := ctl.Recv(fd, &c)
-	for _, f := range files {
-		f.Close()
-	}
+	err := ctl.RecvNoFiles(fd, &c)
 	unix.Close(fd)
 	if err != nil {
 		// The parent gave up (it already said why).
