@@ -42,6 +42,36 @@ type widths struct {
 	name, state, groups, iface, ipv4, ipv6, pid, ram, swap, autostart, unpriv int
 }
 
+// column is the width of column c's cells: RAM and SWAP numbers are
+// followed by "MB".
+func (w widths) column(c string) int {
+	switch c {
+	case "NAME":
+		return w.name
+	case "STATE":
+		return w.state
+	case "PID":
+		return w.pid
+	case "RAM":
+		return w.ram + 2
+	case "SWAP":
+		return w.swap + 2
+	case "AUTOSTART":
+		return w.autostart
+	case "GROUPS":
+		return w.groups
+	case "INTERFACE":
+		return w.iface
+	case "IPV4":
+		return w.ipv4
+	case "IPV6":
+		return w.ipv6
+	case "UNPRIVILEGED":
+		return w.unpriv
+	}
+	return 0
+}
+
 func fieldWidths(es []Entry) widths {
 	w := widths{name: 4, state: 5, groups: 6, iface: 9, ipv4: 4, ipv6: 4, pid: 3, ram: 3, swap: 4, autostart: 9, unpriv: 12}
 	max := func(p *int, n int) {
@@ -149,30 +179,7 @@ func printTable(w io.Writer, es []Entry, cols []string) {
 	wd := fieldWidths(es)
 	var b strings.Builder
 	for _, c := range cols {
-		switch c {
-		case "NAME":
-			fmt.Fprintf(&b, "%-*s ", wd.name, "NAME")
-		case "STATE":
-			fmt.Fprintf(&b, "%-*s ", wd.state, "STATE")
-		case "PID":
-			fmt.Fprintf(&b, "%-*s ", wd.pid, "PID")
-		case "RAM":
-			fmt.Fprintf(&b, "%-*s ", wd.ram+2, "RAM")
-		case "SWAP":
-			fmt.Fprintf(&b, "%-*s ", wd.swap+2, "SWAP")
-		case "AUTOSTART":
-			fmt.Fprintf(&b, "%-*s ", wd.autostart, "AUTOSTART")
-		case "GROUPS":
-			fmt.Fprintf(&b, "%-*s ", wd.groups, "GROUPS")
-		case "INTERFACE":
-			fmt.Fprintf(&b, "%-*s ", wd.iface, "INTERFACE")
-		case "IPV4":
-			fmt.Fprintf(&b, "%-*s ", wd.ipv4, "IPV4")
-		case "IPV6":
-			fmt.Fprintf(&b, "%-*s ", wd.ipv6, "IPV6")
-		case "UNPRIVILEGED":
-			fmt.Fprintf(&b, "%-*s ", wd.unpriv, "UNPRIVILEGED")
-		}
+		fmt.Fprintf(&b, "%-*s ", wd.column(c), c)
 	}
 	b.WriteString("\n")
 	for _, e := range es {
