@@ -33,6 +33,10 @@ type CloneOptions struct {
 	KeepDir  bool
 	HookArgs []string
 	Warn     func(string)
+	// FSSize is -L: the size of new block storage (0: the source's size,
+	// else LXC's default); Defaults are lxc.conf's storage settings.
+	FSSize   uint64
+	Defaults storage.Defaults
 }
 
 // CloneResult describes the new container.
@@ -126,6 +130,7 @@ func Clone(opt CloneOptions) (res *CloneResult, err error) {
 	}
 	cloned, err = storage.Clone(storage.CloneSpec{
 		Src: srcStorage, SrcCDir: src.Dir(), NewCDir: nw.Dir(), Type: opt.Type, Snapshot: opt.Snapshot,
+		FSSize: opt.FSSize, Defaults: opt.Defaults,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("copy storage of %s: %w", src.Name, err)

@@ -40,6 +40,13 @@ type Options struct {
 	ConfigFile, DefaultConfig string
 	BDev                      string // -B ("" = dir)
 	Dir                       string // --dir
+	// Block storage options (--fstype, --fssize, --lvname, --vgname,
+	// --thinpool, --zfsroot) and lxc.conf's storage defaults.
+	FSType                   string
+	FSSize                   uint64
+	LVName, VGName, ThinPool string
+	ZFSRoot                  string
+	StorageDefaults          storage.Defaults
 	Quiet                     bool
 	Stdin                     io.Reader
 	Stdout, Stderr            io.Writer
@@ -100,6 +107,7 @@ type run struct {
 	madeCfg bool
 	partial *container.Partial
 	created *storage.Created
+	mounted *storage.Mounted // block storage while the template runs
 	marker  bool
 	sigs    chan os.Signal
 }
@@ -203,7 +211,9 @@ func Create(o Options) (err error) {
 		return r.finish()
 	}
 	if err := r.step("create the "+storageName(o.BDev)+" storage", func() error {
-		spec := storage.CreateSpec{Type: o.BDev, CDir: r.cdir, Rootfs: o.Dir}
+		spec := storage.CreateSpec{Type: o.BDev, CDir: r.cdir, Name: o.Name, Rootfs: o.Dir,
+			FSType: o.FSType, FSSize: o.FSSize, LVName: o.LVName, VGName: o.VGName, ThinPool: o.ThinPool,
+			ZFSRoot: o.ZFSRoot, Defaults: o.StorageDefaults}
 		if rootfsSet {
 			// A rootfs named in the initial config is used as is (LXC's
 			// do_storage_create).
@@ -234,11 +244,28 @@ func Create(o Options) (err error) {
 		return &Error{Step: "load the config", Err: err}
 	}
 	spec := &template.RunSpec{
-		Path: r.tpath, CDir: r.cdir, Name: o.Name, Rootfs: r.created.Source.Dir(),
+		Path: r.tpath, CDir: r.cdir, Name: o.Name, Rootfs: r.created.MountPoint,
 		Args: o.TemplateArgs, IDMaps: cfg.IDMaps, Quiet: o.Quiet,
 		Stdin: o.Stdin, Stdout: o.Stdout, Stderr: o.Stderr, Signals: r.sigs,
 	}
-	if err := r.step("run template "+r.tpath, func() error { return template.Run(spec) }); err != nil {
+	if r.created.Source.Block() {
+		// The template fills the new filesystem mounted at the rootfs
+		// mount point in its own mount namespace, as with LXC.
+		if err := r.step("mount the new "+r.created.Source.Type+" rootfs", func() error {
+			m, err := storage.MountSource(r.created.Source, r.created.MountPoint, storage.MountOptions{})
+			if err != nil {
+				return err
+			}
+			r.mounted = m
+			spec.RootfsMount = m.File()
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	err = r.step("run template "+r.tpath, func() error { return template.Run(spec) })
+	r.mounted.Close()
+	if err != nil {
 		return err
 	}
 	if err := r.step("add the config header", func() error {

@@ -67,9 +67,13 @@ func stage2Main(fd int) {
 }
 
 func (s *stage2) run() error {
-	err := ctl.RecvNoFiles(s.sock, &s.setup)
+	files, err := ctl.Recv(s.sock, &s.setup)
 	if err != nil {
 		return fmt.Errorf("receive setup: %w", err)
+	}
+	blockMount := -1
+	if s.setup.BlockRootfs && len(files) == 1 {
+		blockMount = int(files[0].Fd())
 	}
 	if s.setup.Kind != msgSetup || s.setup.Spec == nil {
 		return errors.New("bad setup message")
@@ -109,7 +113,8 @@ func (s *stage2) run() error {
 		return errors.New("lxc.rootfs.path is not set: containers sharing the host's root filesystem are not supported")
 	}
 	mountPoint := rootfsMountPoint(c, s.spec.LXCPath, s.spec.Name)
-	rootDir, err := mountRootfsSource(c, mountPoint)
+	rootDir, err := mountRootfsSource(c, mountPoint, blockMount)
+	closeAll(files) // the attached mount no longer needs its descriptor
 	if err != nil {
 		return err
 	}

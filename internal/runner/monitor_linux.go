@@ -378,7 +378,22 @@ func (m *Monitor) startOnce() (err error) {
 		}
 	}
 	m.log.Tracef("cgroups joined, network configured")
-	if err := ctl.Send(parent, setup, nil); err != nil {
+	var setupFDs []int
+	if c.RootfsPath != "" {
+		bm, err := mountBlockRootfs(c, m.hookEnv.RootfsMount)
+		if err != nil {
+			return err
+		}
+		if bm != nil {
+			// Stage-2 attaches its own reference; ours goes when this
+			// boot's start is over.
+			defer bm.Close()
+			setup.BlockRootfs = true
+			setupFDs = []int{int(bm.File().Fd())}
+			m.log.Tracef("block rootfs mounted (detached)")
+		}
+	}
+	if err := ctl.Send(parent, setup, setupFDs); err != nil {
 		return fmt.Errorf("send setup to container init: %w", err)
 	}
 	var ready syncMsg

@@ -5,17 +5,32 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/lxcpath"
+	"github.com/golxc/golxc/internal/rootfs"
 	"github.com/golxc/golxc/internal/storage"
 )
 
-// rootfsSource parses lxc.rootfs.path into its storage type and directories.
+// rootfsSource parses lxc.rootfs.path into its storage type and
+// directories. A path without a type prefix is a directory unless it
+// names a regular file (a loop image, as LXC detects) or a block device.
 func rootfsSource(c *config.Container) storage.Source {
-	return storage.Parse(c.RootfsPath)
+	src := storage.Parse(c.RootfsPath)
+	if src.Type == storage.Dir && !strings.HasPrefix(c.RootfsPath, storage.Dir+":") {
+		if st, err := os.Stat(src.Path); err == nil {
+			switch {
+			case st.Mode().IsRegular():
+				src.Type = storage.Loop
+			case st.Mode()&os.ModeDevice != 0 && st.Mode()&os.ModeCharDevice == 0:
+				src.Type = storage.BlockDev
+			}
+		}
+	}
+	return src
 }
 
 // checkRootfs verifies, before anything is started, that the rootfs of a
@@ -32,8 +47,18 @@ func checkRootfs(c *config.Container) error {
 			return fmt.Errorf("lxc.rootfs.path %q: want overlay:LOWER:UPPER", c.RootfsPath)
 		}
 		dirs = []string{src.Lower, src.Upper}
+	case src.Type == storage.Loop || src.Type == storage.LVM || src.Type == storage.BlockDev:
+		if _, err := os.Stat(src.Path); err != nil {
+			return fmt.Errorf("%s rootfs %s: %w", src.Type, src.Path, unwrapPath(err))
+		}
+		return nil
+	case src.Type == storage.ZFS:
+		if src.Path == "" {
+			return fmt.Errorf("lxc.rootfs.path %q: want zfs:POOL/DATASET", c.RootfsPath)
+		}
+		return nil
 	default:
-		return fmt.Errorf("lxc.rootfs.path %q: storage type %q is not supported yet (dir, btrfs and overlay are)", c.RootfsPath, src.Type)
+		return fmt.Errorf("lxc.rootfs.path %q: %v", c.RootfsPath, storage.ErrUnsupported(src.Type))
 	}
 	for _, d := range dirs {
 		st, err := os.Stat(d)
@@ -64,16 +89,51 @@ func rootfsMountPoint(c *config.Container, lxcpathDir, name string) string {
 		}
 	}
 	src := rootfsSource(c)
-	if src.IsOverlay() {
+	if src.IsOverlay() || src.Block() {
 		return filepath.Join(lxcpath.Dir(lxcpathDir, name), "rootfs")
 	}
 	return src.Path
 }
 
+// mountBlockRootfs mounts block-backed storage (loop image, LVM or other
+// block device, ZFS dataset) on the host side, as a detached mount that
+// no mount table shows: stage-2 attaches it in the container's mount
+// namespace. A loop device is attached here with autoclear: it detaches
+// itself when the container's mount namespace is gone, however the
+// container ends. Other storage needs nothing (nil).
+func mountBlockRootfs(c *config.Container, mountPoint string) (*storage.Mounted, error) {
+	src := rootfsSource(c)
+	if !src.Block() {
+		return nil, nil
+	}
+	var e rootfs.MountEntry
+	if err := rootfs.ParseOptions(c.RootfsOptions, &e); err != nil {
+		return nil, fmt.Errorf("lxc.rootfs.options: %w", err)
+	}
+	if err := os.Mkdir(mountPoint, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("create rootfs mount point %s: %w", mountPoint, err)
+	}
+	return storage.MountSource(src, mountPoint, storage.MountOptions{
+		Flags: e.Flags &^ (unix.MS_BIND | unix.MS_REC), Data: e.Data})
+}
+
 // mountRootfsSource makes the rootfs available at mountPoint inside our
 // (private) mount namespace and returns the directory to bind as the root.
-func mountRootfsSource(c *config.Container, mountPoint string) (string, error) {
+// blockMount is the monitor's detached mount of block storage (-1: none).
+func mountRootfsSource(c *config.Container, mountPoint string, blockMount int) (string, error) {
 	src := rootfsSource(c)
+	if src.Block() {
+		if blockMount < 0 {
+			return "", fmt.Errorf("%s rootfs %s: the monitor sent no mount", src.Type, src.Path)
+		}
+		if err := os.Mkdir(mountPoint, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			return "", fmt.Errorf("create rootfs mount point %s: %w", mountPoint, err)
+		}
+		if err := storage.AttachMountFD(blockMount, mountPoint); err != nil {
+			return "", err
+		}
+		return mountPoint, nil
+	}
 	if !src.IsOverlay() {
 		return src.Path, nil
 	}

@@ -82,4 +82,8 @@ type syncMsg struct {
 	HostCgroups [][]string `json:"host_cgroups,omitempty"`
 	HasUnified  bool       `json:"has_unified,omitempty"`
 	Unified     bool       `json:"unified,omitempty"`
+	// BlockRootfs: the setup message carries one descriptor, the
+	// container's block-backed filesystem as a detached mount (open_tree
+	// clone) that stage-2 attaches at the rootfs mount point.
+	BlockRootfs bool `json:"block_rootfs,omitempty"`
 }

@@ -16,8 +16,8 @@ func OverlayWorkDir(upper string) string {
 }
 
 // WithMounted runs fn with the container's files visible at a directory:
-// the rootfs itself for dir and btrfs; for overlay the union mounted at
-// mountpoint in a private mount namespace that exists only for fn (so
+// the rootfs itself for dir and btrfs; for overlay and block storage the
+// filesystem mounted at mountpoint in a private mount namespace that exists only for fn (so
 // nothing stays mounted on the host, whatever happens). Child processes
 // started by fn (clone hooks) run in that namespace.
 func WithMounted(src Source, mountpoint string, fn func(root string) error) error {
@@ -25,6 +25,8 @@ func WithMounted(src Source, mountpoint string, fn func(root string) error) erro
 	case Dir, Btrfs:
 		return fn(src.Path)
 	case Overlay, Overlayfs:
+	case Loop, LVM, ZFS, BlockDev:
+		return withBlockMounted(src, mountpoint, fn)
 	default:
 		return ErrUnsupported(src.Type)
 	}
@@ -60,4 +62,23 @@ func WithMounted(src Source, mountpoint string, fn func(root string) error) erro
 		errc <- err
 	}()
 	return <-errc
+}
+
+// withBlockMounted mounts block storage at mountpoint in a private mount
+// namespace for fn (clone hooks and the new hostname of lxc-copy).
+func withBlockMounted(src Source, mountpoint string, fn func(root string) error) error {
+	if err := os.MkdirAll(mountpoint, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", mountpoint, err)
+	}
+	m, err := MountSource(src, mountpoint, MountOptions{})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	return inPrivateMountNS(func() error {
+		if err := m.AttachAt(mountpoint); err != nil {
+			return err
+		}
+		return fn(mountpoint)
+	})
 }

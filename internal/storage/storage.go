@@ -1,8 +1,10 @@
 // Package storage implements the container storage backends golxc
-// supports (dir, btrfs, overlay) behind LXC's `lxc.rootfs.path` syntax:
-// creating a new rootfs, destroying one safely and cloning or snapshotting
-// one for lxc-copy and lxc-snapshot. The other LXC backends (zfs, lvm,
-// loop, rbd, nbd) are recognised by name and refused with one clear line.
+// supports (dir, btrfs, overlay, loop, lvm, zfs) behind LXC's
+// `lxc.rootfs.path` syntax: creating a new rootfs, destroying one safely,
+// cloning or snapshotting one for lxc-copy and lxc-snapshot, and mounting
+// the block-backed ones for a start. LVM and ZFS are driven through lvm2's
+// and zfs's command-line tools with LXC's arguments. rbd and nbd are
+// recognised by name and refused with one clear line.
 package storage
 
 import (
@@ -24,6 +26,9 @@ const (
 	NBD       = "nbd"
 	Best      = "best"
 	None      = "none" // lxc-create's alias of dir
+	// BlockDev is a rootfs path naming a block device without a type
+	// prefix (a disk or partition); it is never written to a config.
+	BlockDev = "blockdev"
 )
 
 // ValidType reports whether t names an LXC storage type (what lxc-create
@@ -39,7 +44,7 @@ func ValidType(t string) bool {
 // Supported reports whether golxc can create and destroy storage of type t.
 func Supported(t string) bool {
 	switch t {
-	case Dir, Btrfs, Overlay, Overlayfs, Best, None:
+	case Dir, Btrfs, Overlay, Overlayfs, Loop, LVM, ZFS, Best, None:
 		return true
 	}
 	return false
@@ -47,7 +52,53 @@ func Supported(t string) bool {
 
 // ErrUnsupported is the one-line refusal for backends golxc lacks.
 func ErrUnsupported(t string) error {
-	return fmt.Errorf("storage type %q is not supported by golxc yet (supported: dir, btrfs, overlay, best)", t)
+	return fmt.Errorf("storage type %q is not supported by golxc (supported: dir, btrfs, overlay, loop, lvm, zfs, best)", t)
+}
+
+// Defaults are the system-wide storage settings of lxc.conf(5).
+type Defaults struct {
+	VG       string // lxc.bdev.lvm.vg (LXC's default: lxc)
+	ThinPool string // lxc.bdev.lvm.thin_pool (LXC's default: lxc)
+	ZFSRoot  string // lxc.bdev.zfs.root (LXC's default: lxc)
+}
+
+// DefaultFSType and DefaultFSSize are LXC's for new block storage.
+const (
+	DefaultFSType        = "ext4"
+	DefaultFSSize uint64 = 1 << 30
+)
+
+// ParseSize reads an lxc-create --fssize / lxc-copy -L value: a number
+// and an optional unit b, k, m, g or t (either case; no unit means MiB).
+// LXC warns about a bad value and goes on with the default size; golxc
+// refuses it, naming the value.
+func ParseSize(s string) (uint64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	if i == 0 {
+		return 0, fmt.Errorf("invalid size %q: want a number and an optional unit (bBkKmMgGtT)", s)
+	}
+	var n uint64
+	for _, c := range t[:i] {
+		d := uint64(c - '0')
+		if n > (1<<64-1-d)/10 {
+			return 0, fmt.Errorf("invalid size %q: too large", s)
+		}
+		n = n*10 + d
+	}
+	unit := strings.TrimSpace(t[i:])
+	mult := map[string]uint64{"": 1 << 20, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+	m, ok := mult[strings.ToLower(unit)]
+	if !ok {
+		return 0, fmt.Errorf("invalid size %q: unknown unit %q (want one of bBkKmMgGtT)", s, unit)
+	}
+	if n != 0 && m > (1<<64-1)/n {
+		return 0, fmt.Errorf("invalid size %q: too large", s)
+	}
+	return n * m, nil // 0: the default size, as in LXC
 }
 
 // Source is a parsed lxc.rootfs.path value.
@@ -100,9 +151,21 @@ func (s Source) String() string {
 // IsOverlay reports overlay under either name.
 func (s Source) IsOverlay() bool { return s.Type == Overlay || s.Type == Overlayfs }
 
+// Block reports storage whose files are only seen once its filesystem is
+// mounted: a loop image, an LVM volume or other block device, a ZFS
+// dataset.
+func (s Source) Block() bool {
+	switch s.Type {
+	case Loop, LVM, ZFS, BlockDev:
+		return true
+	}
+	return false
+}
+
 // Dir returns the host directory holding the container's files when it is
 // not mounted: the rootfs of dir and btrfs, the lower of an overlay (what
-// a template fills).
+// a template fills). For block storage it is the image, device or dataset
+// (LXC_ROOTFS_PATH), not a directory.
 func (s Source) Dir() string {
 	if s.IsOverlay() {
 		return s.Lower

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/golxc/golxc/internal/stage"
+	"github.com/golxc/golxc/internal/storage"
 )
 
 // InitStage is the init of a template's PID namespace: it starts the
@@ -28,6 +30,10 @@ func templateInit(fd int) {
 	}
 	if len(os.Args) < 3 {
 		report("template-init: no template to run")
+		os.Exit(126)
+	}
+	if err := attachRootfsMount(); err != nil {
+		report("%v", err)
 		os.Exit(126)
 	}
 	sigs := make(chan os.Signal, 8)
@@ -67,4 +73,22 @@ func templateInit(fd int) {
 		report("exit %d", ws.ExitStatus())
 		os.Exit(ws.ExitStatus())
 	}
+}
+
+// attachRootfsMount attaches the container's block-backed filesystem
+// (handed over as a detached mount) at the rootfs path, in this private
+// mount namespace, before the template runs.
+func attachRootfsMount() error {
+	fdStr, path := os.Getenv(rootfsMountFDEnv), os.Getenv(rootfsMountPathEnv)
+	os.Unsetenv(rootfsMountFDEnv)
+	os.Unsetenv(rootfsMountPathEnv)
+	if fdStr == "" {
+		return nil
+	}
+	fd, err := strconv.Atoi(fdStr)
+	if err != nil {
+		return fmt.Errorf("bad %s %q", rootfsMountFDEnv, fdStr)
+	}
+	defer unix.Close(fd)
+	return storage.AttachMountFD(fd, path)
 }

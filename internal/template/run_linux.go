@@ -39,7 +39,18 @@ type RunSpec struct {
 	// Signals delivers the signals lxc-create caught while the template
 	// runs; they are passed on to the whole template process tree.
 	Signals <-chan os.Signal
+	// RootfsMount is the container's filesystem as a detached mount
+	// (block storage: loop, lvm, zfs); the template's mount namespace
+	// gets it attached at Rootfs before the template starts, so the host
+	// never sees the mount and it goes with the template.
+	RootfsMount *os.File
 }
+
+// Environment of the template init naming the rootfs mount to attach.
+const (
+	rootfsMountFDEnv   = "_GOLXC_TEMPLATE_ROOTFS_FD"
+	rootfsMountPathEnv = "_GOLXC_TEMPLATE_ROOTFS"
+)
 
 // ExitError reports a template that failed.
 type ExitError struct {
@@ -174,12 +185,19 @@ func Run(s *RunSpec) error {
 		cmd.Args = append([]string{exe, path}, argv...)
 		cmd.Env = append(cmd.Env, stage.Env(InitStage, 3)...)
 		cmd.ExtraFiles = []*os.File{w}
+		if s.RootfsMount != nil {
+			cmd.ExtraFiles = append(cmd.ExtraFiles, s.RootfsMount)
+			cmd.Env = append(cmd.Env, rootfsMountFDEnv+"=4", rootfsMountPathEnv+"="+s.Rootfs)
+		}
 		// Go makes / private in the new mount namespace (LXC makes it a
 		// slave).
 		cmd.SysProcAttr.Unshareflags = syscall.CLONE_NEWNS
 		cmd.SysProcAttr.Cloneflags = syscall.CLONE_NEWPID
 		defer w.Close()
 	} else {
+		if s.RootfsMount != nil {
+			return fmt.Errorf("template %s: a block-backed rootfs can only be filled as root", s.Path)
+		}
 		unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 		defer unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
 	}

@@ -85,6 +85,14 @@ func run(x *cli.Ctx) error {
 	if opts.ephemeral {
 		return x.Errorf("Ephemeral copies (-e) are not supported by golxc yet; use lxc-copy -s and lxc-start, then lxc-destroy")
 	}
+	var fssize uint64
+	if opts.fssize != "" {
+		n, err := storage.ParseSize(opts.fssize)
+		if err != nil {
+			return x.Errorf("-L/--fssize: %v", err)
+		}
+		fssize = n
+	}
 	if opts.newname == "" {
 		return x.Errorf("Error: You must provide a NEWNAME for the clone.")
 	}
@@ -126,12 +134,17 @@ func run(x *cli.Ctx) error {
 		Src: src, New: container.Ref{LXCPath: newpath, Name: opts.newname},
 		SrcConfig: x.RCFile, Type: bdev, Snapshot: opts.snapshot,
 		KeepName: opts.keepName, KeepMAC: opts.keepMAC, AllowRunning: opts.allowRunning,
-		HookArgs: hookArgs, Warn: warn,
+		HookArgs: hookArgs, Warn: warn, FSSize: fssize, Defaults: storageDefaults(x),
 	})
 	if err != nil {
 		return fail(x, err)
 	}
 	return nil
+}
+
+// storageDefaults are lxc.conf's lxc.bdev.* settings.
+func storageDefaults(x *cli.Ctx) storage.Defaults {
+	return storage.Defaults{VG: x.System.LVMVG, ThinPool: x.System.LVMThinPool, ZFSRoot: x.System.ZFSRoot}
 }
 
 func fail(x *cli.Ctx, err error) error {

@@ -174,11 +174,20 @@ func run(x *cli.Ctx) error {
 	} else {
 		targs = x.Args
 	}
+	var fssize uint64
+	if set(x.Flags, "fssize") {
+		if fssize, err = storage.ParseSize(opts.fssize); err != nil {
+			return x.Errorf("--fssize: %v", err)
+		}
+	}
 	err = create.Create(create.Options{
 		LXCPath: x.LXCPath, Name: x.Name,
 		Template: tmpl, TemplateArgs: targs,
 		ConfigFile: opts.config, DefaultConfig: x.System.DefaultConfig,
 		BDev: bdev, Dir: opts.dir, Quiet: x.Quiet,
+		FSType: opts.fstype, FSSize: fssize, LVName: opts.lvname, VGName: opts.vgname,
+		ThinPool: opts.thinpool, ZFSRoot: opts.zfsroot,
+		StorageDefaults: storage.Defaults{VG: x.System.LVMVG, ThinPool: x.System.LVMThinPool, ZFSRoot: x.System.ZFSRoot},
 		Stdin: os.Stdin, Stdout: x.Stdout, Stderr: x.Stderr,
 		Warn: func(m string) { x.Warnf("%s", m) },
 	})
