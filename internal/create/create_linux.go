@@ -47,9 +47,9 @@ type Options struct {
 	LVName, VGName, ThinPool string
 	ZFSRoot                  string
 	StorageDefaults          storage.Defaults
-	Quiet                     bool
-	Stdin                     io.Reader
-	Stdout, Stderr            io.Writer
+	Quiet                    bool
+	Stdin                    io.Reader
+	Stdout, Stderr           io.Writer
 	// Warn prints notes (e.g. remains of an earlier create removed).
 	Warn func(string)
 }

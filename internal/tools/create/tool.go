@@ -188,7 +188,7 @@ func run(x *cli.Ctx) error {
 		FSType: opts.fstype, FSSize: fssize, LVName: opts.lvname, VGName: opts.vgname,
 		ThinPool: opts.thinpool, ZFSRoot: opts.zfsroot,
 		StorageDefaults: storage.Defaults{VG: x.System.LVMVG, ThinPool: x.System.LVMThinPool, ZFSRoot: x.System.ZFSRoot},
-		Stdin: os.Stdin, Stdout: x.Stdout, Stderr: x.Stderr,
+		Stdin:           os.Stdin, Stdout: x.Stdout, Stderr: x.Stderr,
 		Warn: func(m string) { x.Warnf("%s", m) },
 	})
 	if err == nil {
