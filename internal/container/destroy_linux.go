@@ -106,10 +106,16 @@ func destroyStopped(ref Ref, cfgPath string, opt DestroyOptions, incomplete bool
 }
 
 func destroyLocked(ref Ref, cfgPath string, opt DestroyOptions, incomplete bool) error {
-	cdir := ref.Dir()
 	if ctl.IsRunning(ref.LXCPath, ref.Name) {
 		return &DestroyError{fmt.Sprintf("container %s is not stopped", ref.Name)}
 	}
+	return destroyStoppedLocked(ref, cfgPath, opt, incomplete)
+}
+
+// destroyStoppedLocked removes a container known to be stopped (its
+// monitor may still hold the command socket while it tears down).
+func destroyStoppedLocked(ref Ref, cfgPath string, opt DestroyOptions, incomplete bool) error {
+	cdir := ref.Dir()
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		if !incomplete {

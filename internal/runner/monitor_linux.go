@@ -109,12 +109,18 @@ func Run(spec *Spec, started func(error)) Result {
 		defer os.Remove(spec.PidFile)
 	}
 	var res Result
+	m.ephemeralStarting()
 	for {
 		m.rebootRq, m.stopRq = false, false
 		if err := m.startOnce(); err != nil {
 			m.log.Errorf("%v", err)
 			m.setState(ctl.Aborting)
 			m.teardown("stop")
+			if res.Started {
+				m.ephemeralStopped() // a reboot that failed: it did run
+			} else {
+				m.ephemeralStartFailed()
+			}
 			m.setState(ctl.Stopped)
 			report(err)
 			return res
@@ -146,6 +152,7 @@ func Run(spec *Spec, started func(error)) Result {
 			m.cfg, spec.Config = c, c
 		}
 	}
+	m.ephemeralStopped()
 	m.setState(ctl.Stopped)
 	return res
 }

@@ -82,9 +82,6 @@ func flags(f *pflag.FlagSet) {
 }
 
 func run(x *cli.Ctx) error {
-	if opts.ephemeral {
-		return x.Errorf("Ephemeral copies (-e) are not supported by golxc yet; use lxc-copy -s and lxc-start, then lxc-destroy")
-	}
 	var fssize uint64
 	if opts.fssize != "" {
 		n, err := storage.ParseSize(opts.fssize)
@@ -93,11 +90,13 @@ func run(x *cli.Ctx) error {
 		}
 		fssize = n
 	}
-	if opts.newname == "" {
+	if opts.newname == "" && !opts.ephemeral {
 		return x.Errorf("Error: You must provide a NEWNAME for the clone.")
 	}
-	if err := lxcpath.ValidateName(opts.newname); err != nil {
-		return x.Errorf("%v", err)
+	if opts.newname != "" {
+		if err := lxcpath.ValidateName(opts.newname); err != nil {
+			return x.Errorf("%v", err)
+		}
 	}
 	newpath := x.LXCPath
 	if opts.newpath != "" {
@@ -129,6 +128,9 @@ func run(x *cli.Ctx) error {
 	warn := func(m string) { x.Warnf("%s", m) }
 	if opts.rename {
 		return rename(x, src, container.Ref{LXCPath: x.LXCPath, Name: opts.newname}, warn)
+	}
+	if opts.ephemeral {
+		return runEphemeral(x, src, newpath, bdev, fssize, hookArgs, warn)
 	}
 	_, err := container.Clone(container.CloneOptions{
 		Src: src, New: container.Ref{LXCPath: newpath, Name: opts.newname},

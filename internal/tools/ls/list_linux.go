@@ -135,6 +135,13 @@ func examine(q *query, src source, name string, isActive bool) *result {
 	dir := src.root + src.lxcpath
 	r := &result{}
 	defined := lxcpath.Defined(dir, name)
+	if defined && !isActive && src.root == "" {
+		// An ephemeral container whose monitor died is destroyed now, as
+		// its stop would have done, instead of being listed.
+		if gone, _ := container.ReapStaleEphemeral(container.Ref{LXCPath: dir, Name: name}, nil); gone {
+			return r
+		}
+	}
 	if q.defined && !defined {
 		return r
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/golxc/golxc/internal/cli"
 	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/container"
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/launch"
 	"github.com/golxc/golxc/internal/lxcpath"
@@ -75,6 +76,11 @@ func run(x *cli.Ctx) error {
 	foreground := opts.foreground && !opts.daemon
 	// Whatever happens below, a monitor spawned early and not used ends.
 	defer func() { early.Discard() }()
+	if gone, err := container.ReapStaleEphemeral(container.Ref{LXCPath: x.LXCPath, Name: x.Name}, func(m string) { x.Warnf("%s", m) }); err != nil {
+		return x.Errorf("%v", err)
+	} else if gone {
+		return x.Errorf("%s was an ephemeral container whose monitor died before its stop could destroy it; it has been destroyed now", x.Name)
+	}
 	if ctl.IsRunning(x.LXCPath, x.Name) {
 		// LXC reports this as an error but exits 0.
 		x.Log.Errorf("Container is already running")
