@@ -310,7 +310,57 @@ func Reap(dir string) []string {
 		left = append(left, "mount "+mounts[i])
 		syscall.Unmount(mounts[i], syscall.MNT_DETACH)
 	}
+	for dev, file := range WaitLoopDevicesGone(dir, 3*time.Second) {
+		left = append(left, fmt.Sprintf("loop device %s backed by %s", dev, file))
+		DetachLoop(dev)
+	}
 	return left
+}
+
+// LoopDevicesUnder lists attached loop devices whose backing file lies at
+// or below dir (from sysfs; a deleted backing file still counts).
+func LoopDevicesUnder(dir string) map[string]string {
+	out := map[string]string{}
+	files, _ := filepath.Glob("/sys/block/loop*/loop/backing_file")
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		f := strings.TrimSuffix(strings.TrimSpace(string(b)), " (deleted)")
+		if f == dir || strings.HasPrefix(f, dir+"/") {
+			out["/dev/"+filepath.Base(filepath.Dir(filepath.Dir(p)))] = f
+		}
+	}
+	return out
+}
+
+// WaitLoopDevicesGone waits (bounded) until no loop device is backed by a
+// file under dir, and returns those still attached. Autoclear loop
+// devices detach a moment after their last mount goes.
+func WaitLoopDevicesGone(dir string, timeout time.Duration) map[string]string {
+	deadline := time.Now().Add(timeout)
+	for {
+		left := LoopDevicesUnder(dir)
+		if len(left) == 0 || time.Now().After(deadline) {
+			return left
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// DetachLoop detaches a loop device (LOOP_CLR_FD).
+func DetachLoop(dev string) error {
+	f, err := os.OpenFile(dev, os.O_RDONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, _, e := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), 0x4C01, 0) // LOOP_CLR_FD
+	if e != 0 {
+		return e
+	}
+	return nil
 }
 
 func cmdline(pid int) string {
