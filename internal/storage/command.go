@@ -30,6 +30,8 @@ type CommandError struct {
 func (e *CommandError) Error() string {
 	out := oneLine(e.Output)
 	switch {
+	case errors.Is(e.Err, exec.ErrNotFound):
+		return fmt.Sprintf("%s is not installed (not found in PATH)", e.Cmd.Argv[0])
 	case e.Status < 0 && out == "":
 		return fmt.Sprintf("%s: %v", e.Cmd.Argv[0], e.Err)
 	case out == "":

@@ -179,8 +179,8 @@ func TestRenameAndErrors(t *testing.T) {
 	if r := testutil.Run(t, "lxc-copy", "-P", p, "-n", dst, "-N", dst); r.Code != 1 || !strings.Contains(r.Stderr, "exists") {
 		t.Errorf("existing target: %s", r)
 	}
-	if r := testutil.Run(t, "lxc-copy", "-P", p, "-n", dst, "-N", "z"+dst, "-B", "lvm"); r.Code != 1 || !strings.Contains(r.Stderr, "not supported") {
-		t.Errorf("-B lvm: %s", r)
+	if r := testutil.Run(t, "lxc-copy", "-P", p, "-n", dst, "-N", "z"+dst, "-B", "rbd"); r.Code != 1 || !strings.Contains(r.Stderr, "not supported") {
+		t.Errorf("-B rbd: %s", r)
 	}
 	if _, err := os.Stat(filepath.Join(p, "z"+dst)); !os.IsNotExist(err) {
 		t.Error("failed copy left a directory")

@@ -215,7 +215,8 @@ lxc-create: x: Use "none" if you really want a container without a rootfs
 		{[]string{"-n", x, "-t", "busybox", "--zfsroot", "a"}, "lxc-create: x: zfsroot is only valid with -B zfs\n"},
 		{[]string{"-n", x, "-t", "busybox", "--dir", "rel"}, "lxc-create: x: --dir should use absolute path\n"},
 		{[]string{"-n", x, "-t", "busybox", "-B", "lvm,dir"}, "lxc-create: x: lvm,dir is not a valid backing storage type\n"},
-		{[]string{"-n", x, "-t", "busybox", "-B", "zfs"}, "lxc-create: x: storage type \"zfs\" is not supported by golxc yet (supported: dir, btrfs, overlay, best)\n"},
+		{[]string{"-n", x, "-t", "busybox", "-B", "rbd"}, "lxc-create: x: storage type \"rbd\" is not supported by golxc (supported: dir, btrfs, overlay, loop, lvm, zfs, best)\n"},
+		{[]string{"-n", x, "-t", "busybox", "-B", "nbd"}, "lxc-create: x: storage type \"nbd\" is not supported by golxc (supported: dir, btrfs, overlay, loop, lvm, zfs, best)\n"},
 		{[]string{"-n", x, "-t", "nosuch"}, "lxc-create: x: bad template: nosuch\nlxc-create: x: Template \"nosuch\" not found\nlxc-create: x: Failed to create container x\n"},
 		{[]string{"-n", x, "-t", "/nonexist"}, "lxc-create: x: Bad template pathname: /nonexist\nlxc-create: x: Template \"/nonexist\" not found\nlxc-create: x: Failed to create container x\n"},
 	} {
