@@ -73,6 +73,9 @@ func Clone(opt CloneOptions) (res *CloneResult, err error) {
 		return nil, fmt.Errorf("read %s: %w", srcCfgPath, err)
 	}
 	newCfg := filepath.Join(nw.Dir(), lxcpath.ConfigName)
+	// A copy, snapshot or destroy of this name that was killed: its
+	// remains go first, so the name can be used again.
+	ReapAbandoned(nw, opt.Warn)
 	if _, err := os.Lstat(newCfg); err == nil {
 		return nil, &DestroyError{fmt.Sprintf("error: clone: %s exists", newCfg)}
 	}
@@ -103,21 +106,35 @@ func Clone(opt CloneOptions) (res *CloneResult, err error) {
 		return nil, fmt.Errorf("lock %s: %w", nw.Name, err)
 	}
 	defer lock.Unlock()
+	// The locked partial marker makes the copy atomic for everyone else:
+	// until it is removed at the end the copy is "being created" (LXC's
+	// tools see the same), and if we are killed the next operation on the
+	// name finds it abandoned and removes what we made.
+	partial, err := HoldPartial(nw.Dir())
+	if err != nil {
+		if madeDir {
+			os.Remove(nw.Dir())
+		}
+		return nil, err
+	}
+	defer partial.Release()
 	var cloned *storage.Cloned
 	var made []string // paths to remove on failure (KeepDir case)
 	defer func() {
 		if err == nil {
+			err = partial.Remove()
 			return
 		}
 		if cloned != nil {
 			storage.Destroy(cloned.Source, storage.DestroyOptions{CDir: nw.Dir()})
 		}
 		if madeDir {
-			remove.RemoveAll(nw.Dir(), remove.Options{})
+			remove.RemoveAll(nw.Dir(), remove.Options{Last: []string{PartialName}})
 		} else {
 			for _, p := range made {
 				remove.RemoveAll(p, remove.Options{})
 			}
+			partial.Remove()
 		}
 	}()
 	made = append(made, newCfg, filepath.Join(nw.Dir(), "rootfs"), filepath.Join(nw.Dir(), "overlay"),

@@ -49,11 +49,17 @@ func Destroy(ref Ref, opt DestroyOptions) error {
 	if cfgPath == "" {
 		cfgPath = filepath.Join(cdir, lxcpath.ConfigName)
 	}
-	if !lxcpath.Defined(ref.LXCPath, ref.Name) {
-		return &DestroyError{"Container is not defined"}
-	}
-	if CheckPartial(cdir) == CreateOngoing {
+	state := CheckPartial(cdir)
+	if state == CreateOngoing {
 		return &DestroyError{fmt.Sprintf("Destroying %s failed: %s is being created", ref.Name, ref.Name)}
+	}
+	if !lxcpath.Defined(ref.LXCPath, ref.Name) {
+		// The remains of a create, copy or destroy that was killed before
+		// it wrote (or after it removed) the config.
+		if state == CreateAbandoned && ReapAbandoned(ref, opt.Warn) {
+			return nil
+		}
+		return &DestroyError{"Container is not defined"}
 	}
 	if _, err := os.Stat(filepath.Join(cdir, SnapshotsFile)); err == nil {
 		return &DestroyError{fmt.Sprintf("Destroying %s failed: %s has clones", ref.Name, ref.Name)}
@@ -74,7 +80,7 @@ func Destroy(ref Ref, opt DestroyOptions) error {
 			return nil
 		}
 	}
-	return destroyStopped(ref, cfgPath, opt, false)
+	return destroyStopped(ref, cfgPath, opt, state == CreateAbandoned)
 }
 
 // stop asks the monitor to kill the container and waits for STOPPED.
@@ -114,8 +120,18 @@ func destroyLocked(ref Ref, cfgPath string, opt DestroyOptions, incomplete bool)
 
 // destroyStoppedLocked removes a container known to be stopped (its
 // monitor may still hold the command socket while it tears down).
+//
+// It holds the partial marker from the start: a destroy that is killed
+// midway leaves the marker unlocked, and the next operation on the name
+// (lxc-destroy, lxc-create, lxc-copy; LXC's tools too) finishes the job.
+// The config goes before the marker, the storage before the config.
 func destroyStoppedLocked(ref Ref, cfgPath string, opt DestroyOptions, incomplete bool) error {
 	cdir := ref.Dir()
+	partial, err := HoldPartial(cdir)
+	if err != nil {
+		return fmt.Errorf("Destroying %s failed: %w", ref.Name, err)
+	}
+	defer partial.Release()
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		if !incomplete {
@@ -135,6 +151,7 @@ func destroyStoppedLocked(ref Ref, cfgPath string, opt DestroyOptions, incomplet
 	}
 	if !cfg.RootfsManaged {
 		// lxc.rootfs.managed = 0: LXC does not touch the container at all.
+		partial.Remove()
 		return nil
 	}
 	if cfg.RootfsPath != "" {
@@ -154,7 +171,7 @@ func destroyStoppedLocked(ref Ref, cfgPath string, opt DestroyOptions, incomplet
 			opt.Warn(fmt.Sprintf("Failed to update snapshots file for %s:%s: %v", src.LXCPath, src.Name, err))
 		}
 	}
-	if err := remove.RemoveAll(cdir, remove.Options{Keep: []string{"snaps"}, Warn: opt.Warn}); err != nil {
+	if err := remove.RemoveAll(cdir, remove.Options{Keep: []string{"snaps"}, Last: []string{PartialName}, Warn: opt.Warn}); err != nil {
 		return fmt.Errorf("Failed to destroy directory %q for %q: %w", cdir, ref.Name, err)
 	}
 	return nil
@@ -183,6 +200,8 @@ func DestroyWithSnapshots(ref Ref, opt DestroyOptions) error {
 		for _, e := range ents {
 			sref := Ref{LXCPath: snaps, Name: e.Name()}
 			if !lxcpath.Defined(sref.LXCPath, sref.Name) {
+				// A snapshot whose lxc-snapshot was killed.
+				ReapRemains(sref, opt.Warn)
 				continue
 			}
 			if err := Destroy(sref, DestroyOptions{Warn: opt.Warn}); err != nil {
@@ -194,4 +213,39 @@ func DestroyWithSnapshots(ref Ref, opt DestroyOptions) error {
 		}
 	}
 	return Destroy(ref, opt)
+}
+
+// ReapAbandoned removes what a killed create, copy, snapshot or destroy
+// left of a container (an unlocked partial marker), as liblxc does when it
+// finds one. It reports whether it did; nothing happens while another
+// process holds the container's lock or the marker.
+func ReapAbandoned(ref Ref, warn func(string)) bool {
+	if CheckPartial(ref.Dir()) != CreateAbandoned {
+		return false
+	}
+	lock, err := lxcpath.LockContainer(ref.LXCPath, ref.Name, 0, nil)
+	if err != nil {
+		return false
+	}
+	defer lock.Unlock()
+	if CheckPartial(ref.Dir()) != CreateAbandoned {
+		return false
+	}
+	if warn != nil {
+		warn(fmt.Sprintf("removing the remains of an interrupted operation on %s", ref.Name))
+	}
+	return DestroyIncompleteLocked(ref, warn) == nil
+}
+
+// ReapRemains removes what a killed operation left of a container that
+// has no config: an abandoned partial marker's remains, or a directory it
+// made and left empty (killed before it could even mark it).
+func ReapRemains(ref Ref, warn func(string)) bool {
+	if ReapAbandoned(ref, warn) {
+		return true
+	}
+	if lxcpath.Defined(ref.LXCPath, ref.Name) {
+		return false
+	}
+	return os.Remove(ref.Dir()) == nil // only succeeds when empty
 }

@@ -119,5 +119,29 @@ func CheckPartial(cdir string) PartialState {
 	return CreateAbandoned
 }
 
+// HoldPartial marks a container directory as being made or unmade (a
+// copy, a snapshot, a destroy): it creates the locked partial marker, or
+// takes the lock of one an interrupted operation left. While held, LXC's
+// tools and ours see an operation in progress; if this process dies the
+// lock goes with it and the next operation on the name finds an
+// abandoned marker and removes the remains (ReapAbandoned).
+func HoldPartial(cdir string) (*Partial, error) {
+	p, err := CreatePartial(cdir)
+	if err == nil || !errors.Is(err, unix.EEXIST) {
+		return p, err
+	}
+	path := filepath.Join(cdir, PartialName)
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	lk := unix.Flock_t{Type: unix.F_WRLCK, Whence: 0}
+	if err := unix.FcntlFlock(uintptr(fd), unix.F_OFD_SETLK, &lk); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("%s is busy: another process is creating, copying or destroying it", filepath.Base(cdir))
+	}
+	return &Partial{f: os.NewFile(uintptr(fd), path), path: path}, nil
+}
+
 // noFollow refuses to open a final symlink.
 const noFollow = unix.O_NOFOLLOW

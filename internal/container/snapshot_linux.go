@@ -39,6 +39,12 @@ func TakeSnapshot(ref Ref, configFile, commentFile string, warn func(string)) (s
 		return "", fmt.Errorf("%s's backing store cannot be backed up: %w", ref.Name, storage.ErrUnsupported(src.Type))
 	}
 	snaps := SnapsDir(ref.LXCPath, ref.Name)
+	// Snapshots whose lxc-snapshot was killed go first.
+	if ents, err := os.ReadDir(snaps); err == nil {
+		for _, e := range ents {
+			ReapRemains(Ref{LXCPath: snaps, Name: e.Name()}, warn)
+		}
+	}
 	i := 0
 	for ; ; i++ {
 		if _, err := os.Lstat(filepath.Join(snaps, "snap"+strconv.Itoa(i))); err != nil {

@@ -19,6 +19,10 @@ type Options struct {
 	Keep []string
 	// KeepTop leaves the top directory itself (only its contents go).
 	KeepTop bool
+	// Last lists files directly below the top directory that are removed
+	// only after everything else went (a marker that must outlive what it
+	// marks, so that an interrupted removal can be recognised and resumed).
+	Last []string
 	// NoDetach refuses instead of detaching the mounts found below the tree.
 	NoDetach bool
 	// Warn receives one line per mount detached (may be nil).

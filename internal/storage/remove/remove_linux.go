@@ -76,8 +76,15 @@ func RemoveAll(path string, opt Options) error {
 		unix.Close(fd)
 		return fmt.Errorf("statx %s: %w", path, err)
 	}
-	r := &remover{mnt: top, keep: opt.Keep}
+	r := &remover{mnt: top, keep: opt.Keep, last: opt.Last}
 	r.removeContents(fd, path, 0)
+	if len(r.errs) == 0 {
+		for _, name := range opt.Last {
+			if err := unix.Unlinkat(fd, name, 0); err != nil && !errors.Is(err, unix.ENOENT) {
+				r.fail(path+"/"+name, explain(err))
+			}
+		}
+	}
 	unix.Close(fd)
 	if len(r.errs) > 0 {
 		return r.err()
@@ -94,6 +101,7 @@ func RemoveAll(path string, opt Options) error {
 type remover struct {
 	mnt  uint64
 	keep []string
+	last []string
 	kept bool
 	errs []string
 }
@@ -128,6 +136,9 @@ func (r *remover) removeContents(fd int, path string, depth int) bool {
 	ok := true
 	for _, name := range names {
 		p := path + "/" + name
+		if depth == 0 && contains(r.last, name) {
+			continue
+		}
 		var st unix.Stat_t
 		if err := unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 			if !errors.Is(err, unix.ENOENT) {
@@ -270,4 +281,13 @@ func detachMounts(dir string, opt Options) error {
 		}
 	}
 	return fmt.Errorf("mounts below %s keep reappearing", dir)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
