@@ -87,12 +87,12 @@ func lvmCreate(dev string, size uint64, thinpool string) error {
 }
 
 // lvmSnapshot makes dev a snapshot of the volume orig: a thin snapshot
-// when orig is thin, else a snapshot of size bytes; xfs and btrfs get a
+// when orig is thin (lvmIsThinVolume), else a snapshot of size bytes; xfs and btrfs get a
 // new filesystem UUID so both can be mounted at once.
-func lvmSnapshot(orig, dev string, size uint64, fstype string) error {
+func lvmSnapshot(orig, dev string, size uint64, fstype string, thin bool) error {
 	lv := filepath.Base(dev)
 	argv := []string{"lvcreate", "-s", "-L", fmt.Sprintf("%db", size), "-n", lv, orig}
-	if lvmIsThinVolume(orig) {
+	if thin {
 		argv = []string{"lvcreate", "-s", "-n", lv, orig}
 	}
 	if _, err := RunCommand(Command{Argv: argv, Env: lvmEnv}); err != nil {

@@ -475,7 +475,7 @@ func Clone(spec CloneSpec) (*Cloned, error) {
 		}
 		dev := LVMDevice(vg, name)
 		thin := lvmIsThinVolume(src.Path)
-		if err := lvmSnapshot(src.Path, dev, size, DetectFS(src.Path)); err != nil {
+		if err := lvmSnapshot(src.Path, dev, size, DetectFS(src.Path), thin); err != nil {
 			return nil, err
 		}
 		if err := os.MkdirAll(newRootfs, 0o755); err != nil {
