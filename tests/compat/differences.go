@@ -152,6 +152,48 @@ var Differences = []Difference{
 		Golxc:  "boot never blocks on DHCP, gettys on tty1-4, /etc/hostname and /etc/hosts written; config keys as LXC's (LXC's own template still runs unchanged under our lxc-create)",
 		Reason: "a container that boots to a prompt offline; the compat suite runs LXC's template on both sides",
 	},
+	{
+		ID:     "loop-snapshot",
+		Area:   "lxc-copy -s / -e, lxc-snapshot of a loop container",
+		LXC:    "`-s` and `-e` fail (`The loop storage driver does not support snapshots`); lxc-snapshot makes a new 1 GiB image and rsyncs the files",
+		Golxc:  "a copy of the image, sparse, reflinked where the filesystem can share blocks",
+		Reason: "ephemeral copies of loop containers are asked for; an image copy keeps size, filesystem and holes",
+	},
+	{
+		ID:     "loop-copy-size",
+		Area:   "lxc-copy of a loop or LVM container to loop (no `-L`)",
+		LXC:    "a loop target is always 1 GiB (LXC's default), whatever the source holds",
+		Golxc:  "the source's size (the loop image's or the block device's); `-L` still sets it",
+		Reason: "a fuller source does not fit in LXC's default and the copy fails halfway",
+	},
+	{
+		ID:     "fssize-invalid",
+		Area:   "lxc-create --fssize, lxc-copy -L",
+		LXC:    "an invalid size logs an error and the default size is used",
+		Golxc:  "refused with one line naming the option and the value, nothing created",
+		Reason: "a typo must not silently give a 1 GiB filesystem",
+	},
+	{
+		ID:     "ephemeral-crash",
+		Area:   "lxc.ephemeral = 1",
+		LXC:    "destroyed at its stop, also after a failed start; a killed monitor leaves the container for ever",
+		Golxc:  "destroyed at its stop (before STOPPED is reported); a failed start keeps it; after a killed monitor the next lxc-start or lxc-ls destroys it",
+		Reason: "a crash must not leak disk; a typo in a config must not cost the container",
+	},
+	{
+		ID:     "killed-copy-destroy",
+		Area:   "lxc-copy, lxc-snapshot, lxc-destroy killed midway",
+		LXC:    "a half-made copy or snapshot cannot be destroyed and blocks its name (and `lxc-destroy -s`)",
+		Golxc:  "LXC's locked partial marker is held for the whole copy, snapshot or destroy; the next operation on the name removes the remains",
+		Reason: "every interrupted operation must be recoverable (LXC's own tools also reap an unlocked marker)",
+	},
+	{
+		ID:     "loop-image-outside",
+		Area:   "lxc-destroy of a loop container whose image is outside its directory",
+		LXC:    "unlinks the image wherever it is",
+		Golxc:  "left in place (with a warning) unless golxc made it, as for a dir rootfs outside the container",
+		Reason: "an image the admin pointed a container at is their data",
+	},
 }
 
 // Lookup returns the entry with id; ok is false for an unknown id.
