@@ -33,13 +33,23 @@ GOTAGS    = netgo,osusergo
 GOBUILD   = CGO_ENABLED=0 $(GO) build -trimpath -tags $(GOTAGS) -ldflags "$(LDFLAGS)"
 GOBUILD_CGO = CGO_ENABLED=1 $(GO) build -trimpath -tags $(GOTAGS) -ldflags "$(LDFLAGS) -linkmode external -extldflags -static"
 
+# The container supervisor (internal/supervisor/c): a small static C program
+# the tools embed. musl when installed: a tenth of glibc's static size, and
+# it starts in a handful of page faults.
+SUPERVISOR     = internal/supervisor/bin/golxc-supervisor
+SUPERVISOR_SRC = $(wildcard internal/supervisor/c/*.c internal/supervisor/c/*.h)
+SUPERVISOR_CC ?= $(shell command -v musl-gcc 2>/dev/null || echo $(CC))
+SUPERVISOR_CFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Os -static \
+            -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-strict-aliasing \
+            -Wl,-z,relro,-z,now,-z,noexecstack -s
+
 TOOLS     = $(notdir $(wildcard cmd/lxc-*))
 CGO_TOOLS = lxc-attach
 BIN       = $(addprefix bin/,$(TOOLS))
 
 FUZZTIME ?= 15s
 
-.PHONY: all build multicall demo test test-deps test-unit test-integration test-fuzz install-data \
+.PHONY: all build supervisor multicall demo test test-deps test-unit test-integration test-fuzz install-data \
         test-compat test-debootstrap bench install install-multicall man completion \
         vet fmt clean
 
@@ -47,7 +57,12 @@ all: build
 
 build: $(BIN)
 
-bin/%: FORCE
+supervisor: $(SUPERVISOR)
+
+$(SUPERVISOR): $(SUPERVISOR_SRC)
+	$(SUPERVISOR_CC) $(SUPERVISOR_CFLAGS) -o $@ $(filter %.c,$(SUPERVISOR_SRC))
+
+bin/%: FORCE $(SUPERVISOR)
 	@mkdir -p bin
 	@if echo " $(CGO_TOOLS) " | grep -q " $* "; then \
 		$(GOBUILD_CGO) -o $@ ./cmd/$*; \
@@ -55,7 +70,7 @@ bin/%: FORCE
 		$(GOBUILD) -o $@ ./cmd/$*; \
 	fi
 
-multicall: FORCE
+multicall: FORCE $(SUPERVISOR)
 	@mkdir -p bin
 	$(GOBUILD_CGO) -o bin/lxc ./cmd/lxc
 
@@ -142,4 +157,4 @@ fmt:
 	gofmt -w cmd internal hack
 
 clean:
-	rm -rf bin
+	rm -rf bin $(SUPERVISOR)

@@ -75,6 +75,31 @@ func RunNet(cmd, action string, env *Env, netArgs []string, extraEnv []string) e
 }
 
 func runOne(value, section, typ string, env *Env, extraArgs, extraEnv []string) error {
+	sh, argv, envv := Command(value, section, typ, env, extraArgs, baseEnv())
+	cmd := exec.Command(sh, argv[1:]...)
+	cmd.Env = append(envv, extraEnv...)
+	var stderr bytes.Buffer
+	cmd.Stdout = nil
+	cmd.Stderr = &stderr
+	cmd.Stdin = nil
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if len(msg) > 400 {
+			msg = msg[len(msg)-400:]
+		}
+		if msg != "" {
+			return fmt.Errorf("%s: %v: %s", FailurePrefix(typ, value), err, msg)
+		}
+		return fmt.Errorf("%s: %v", FailurePrefix(typ, value), err)
+	}
+	return nil
+}
+
+// Command is how one hook value runs: the shell to execute, its argv
+// (sh -c "exec VALUE ARGS") and its environment (base, then
+// lxc.environment, then the LXC_* variables). The container supervisor
+// runs the hooks of a stage-2 from exactly this.
+func Command(value, section, typ string, env *Env, extraArgs, base []string) (shell string, argv, envv []string) {
 	var args []string
 	if env.Version == 0 {
 		args = append(args, env.Name, section, typ)
@@ -88,23 +113,13 @@ func runOne(value, section, typ string, env *Env, extraArgs, extraEnv []string) 
 	if sh == "" {
 		sh = "/bin/sh"
 	}
-	cmd := exec.Command(sh, "-c", line)
-	cmd.Env = append(append(append(baseEnv(), env.Environment...), env.vars(section, typ)...), extraEnv...)
-	var stderr bytes.Buffer
-	cmd.Stdout = nil
-	cmd.Stderr = &stderr
-	cmd.Stdin = nil
-	if err := cmd.Run(); err != nil {
-		msg := strings.TrimSpace(stderr.String())
-		if len(msg) > 400 {
-			msg = msg[len(msg)-400:]
-		}
-		if msg != "" {
-			return fmt.Errorf("%s hook %q failed: %v: %s", typ, value, err, msg)
-		}
-		return fmt.Errorf("%s hook %q failed: %v", typ, value, err)
-	}
-	return nil
+	envv = append(append(append([]string(nil), base...), env.Environment...), env.vars(section, typ)...)
+	return sh, []string{sh, "-c", line}, envv
+}
+
+// FailurePrefix starts the error of a failed hook.
+func FailurePrefix(typ, value string) string {
+	return fmt.Sprintf("%s hook %q failed", typ, value)
 }
 
 // baseEnv is the monitor's own environment, which hooks inherit in LXC,

@@ -10,14 +10,14 @@ import (
 	rand "github.com/golxc/golxc/internal/randbytes"
 )
 
-// procMaskedFiles are bound over with /dev/null and procMaskedDirs with an
+// ProcMaskedFiles are bound over with /dev/null and ProcMaskedDirs with an
 // empty read-only tmpfs when proc is mounted "mixed". LXC leaves these to
 // AppArmor; without an LSM (this host has none) we apply runc's default
 // list so a privileged container cannot read kernel memory or keys.
 var (
-	procMaskedFiles = []string{"proc/kcore", "proc/keys", "proc/latency_stats", "proc/timer_list", "proc/timer_stats", "proc/sched_debug"}
-	procMaskedDirs  = []string{"proc/acpi", "proc/asound", "proc/scsi", "sys/firmware"}
-	procReadOnly    = []string{"proc/bus", "proc/fs", "proc/irq", "proc/sysrq-trigger"}
+	ProcMaskedFiles = []string{"proc/kcore", "proc/keys", "proc/latency_stats", "proc/timer_list", "proc/timer_stats", "proc/sched_debug"}
+	ProcMaskedDirs  = []string{"proc/acpi", "proc/asound", "proc/scsi", "sys/firmware"}
+	ProcReadOnly    = []string{"proc/bus", "proc/fs", "proc/irq", "proc/sysrq-trigger"}
 )
 
 // MountProc mounts /proc. mode "mixed" (LXC's default for "proc"): /proc/sys
@@ -65,7 +65,7 @@ func (r *Root) MountProc(mode string, keepNetAdmin bool, sysctls [][2]string) er
 			return err
 		}
 	}
-	for _, p := range procReadOnly {
+	for _, p := range ProcReadOnly {
 		if err := r.bindSelfReadOnly(p); err != nil && !os.IsNotExist(unwrapPathErr(err)) {
 			return err
 		}
@@ -73,7 +73,7 @@ func (r *Root) MountProc(mode string, keepNetAdmin bool, sysctls [][2]string) er
 	return nil
 }
 
-// Mask hides kernel files under /proc and /sys (see procMaskedFiles); it
+// Mask hides kernel files under /proc and /sys (see ProcMaskedFiles); it
 // runs once both are mounted.
 func (r *Root) Mask() error {
 	return r.maskPaths()
@@ -127,7 +127,7 @@ func (r *Root) maskPaths() error {
 	if err := unix.Fstat(int(null.Fd()), &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFCHR || st.Rdev != unix.Mkdev(1, 3) {
 		return fmt.Errorf("/dev/null is not the null device")
 	}
-	for _, p := range procMaskedFiles {
+	for _, p := range ProcMaskedFiles {
 		h, err := r.Open(p)
 		if err != nil {
 			continue // absent on this kernel
@@ -138,7 +138,7 @@ func (r *Root) maskPaths() error {
 			return fmt.Errorf("mask /%s: %w", p, err)
 		}
 	}
-	for _, p := range procMaskedDirs {
+	for _, p := range ProcMaskedDirs {
 		h, err := r.Open(p)
 		if err != nil {
 			continue
@@ -286,11 +286,7 @@ func joinComma(s []string) string {
 // /proc/sys/kernel/random/boot_id, as LXC does, so every container boot
 // has its own id (systemd's journal relies on it).
 func (r *Root) BootID() error {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	id := fmt.Sprintf("%x-%x-%x-%x-%x\n", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	id := NewBootID()
 	dev, err := r.Open("dev")
 	if err != nil {
 		return err
@@ -320,6 +316,16 @@ func (r *Root) BootID() error {
 		h.Close()
 	}
 	return nil
+}
+
+// NewBootID returns a random (version 4) UUID and a newline, the content
+// of /proc/sys/kernel/random/boot_id.
+func NewBootID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x\n", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // checkRealDir refuses proc/sys targets that are not plain directories:

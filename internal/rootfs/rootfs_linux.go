@@ -116,12 +116,19 @@ func (r *Root) Close() {
 // FD returns the root handle (O_PATH).
 func (r *Root) FD() *os.File { return r.fd }
 
-// clean turns a target into a path relative to the rootfs. Absolute
-// targets that name the rootfs on the host are re-rooted as LXC does;
-// every other absolute target is taken inside the rootfs.
+// clean turns a target into a path relative to the rootfs (CleanTarget).
 func (r *Root) clean(target string, hostPrefixes ...string) (string, error) {
+	return CleanTarget(r.Path, target, hostPrefixes...)
+}
+
+// CleanTarget turns a mount target into a path relative to the rootfs
+// mounted at rootPath. Absolute targets that name the rootfs on the host
+// (rootPath or one of hostPrefixes) are re-rooted as LXC does; every
+// other absolute target is taken inside the rootfs. The root itself is
+// refused.
+func CleanTarget(rootPath, target string, hostPrefixes ...string) (string, error) {
 	t := target
-	for _, p := range append([]string{r.Path}, hostPrefixes...) {
+	for _, p := range append([]string{rootPath}, hostPrefixes...) {
 		if p != "" && (t == p || strings.HasPrefix(t, strings.TrimRight(p, "/")+"/")) {
 			t = strings.TrimPrefix(t, strings.TrimRight(p, "/"))
 			break
@@ -334,13 +341,13 @@ func (r *Root) Autodev(size int) error {
 	return nil
 }
 
-// devNode is one node of LXC's minimal /dev.
-type devNode struct {
-	name         string
-	major, minor uint32
+// DevNode is one node of LXC's minimal /dev.
+type DevNode struct {
+	Name         string
+	Major, Minor uint32
 }
 
-var autodevNodes = []devNode{{"full", 1, 7}, {"null", 1, 3}, {"random", 1, 8}, {"tty", 5, 0}, {"urandom", 1, 9}, {"zero", 1, 5}}
+var DevNodes = []DevNode{{"full", 1, 7}, {"null", 1, 3}, {"random", 1, 8}, {"tty", 5, 0}, {"urandom", 1, 9}, {"zero", 1, 5}}
 
 // FillDev creates LXC's standard nodes in /dev (0666), falling back to
 // bind-mounting the host's node when mknod is not permitted (user
@@ -354,8 +361,8 @@ func (r *Root) FillDev() error {
 	defer dev.Close()
 	old := unix.Umask(0)
 	defer unix.Umask(old)
-	for _, n := range autodevNodes {
-		err := unix.Mknodat(int(dev.Fd()), n.name, unix.S_IFCHR|0o666, int(unix.Mkdev(n.major, n.minor)))
+	for _, n := range DevNodes {
+		err := unix.Mknodat(int(dev.Fd()), n.Name, unix.S_IFCHR|0o666, int(unix.Mkdev(n.Major, n.Minor)))
 		if err == nil || errors.Is(err, unix.EEXIST) {
 			if verr := verifyCharDev(dev, n); verr != nil {
 				return verr
@@ -363,10 +370,10 @@ func (r *Root) FillDev() error {
 			continue
 		}
 		if !errors.Is(err, unix.EPERM) {
-			return fmt.Errorf("mknod /dev/%s: %w", n.name, err)
+			return fmt.Errorf("mknod /dev/%s: %w", n.Name, err)
 		}
-		if err := r.mountAt("/dev/"+n.name, "dev/"+n.name, "", unix.MS_BIND, "", "file", false); err != nil {
-			return fmt.Errorf("bind host /dev/%s: %w", n.name, err)
+		if err := r.mountAt("/dev/"+n.Name, "dev/"+n.Name, "", unix.MS_BIND, "", "file", false); err != nil {
+			return fmt.Errorf("bind host /dev/%s: %w", n.Name, err)
 		}
 	}
 	for name, target := range map[string]string{"fd": "/proc/self/fd", "stdin": "/proc/self/fd/0", "stdout": "/proc/self/fd/1", "stderr": "/proc/self/fd/2"} {
@@ -377,13 +384,13 @@ func (r *Root) FillDev() error {
 	return nil
 }
 
-func verifyCharDev(dir *os.File, n devNode) error {
+func verifyCharDev(dir *os.File, n DevNode) error {
 	var st unix.Stat_t
-	if err := unix.Fstatat(int(dir.Fd()), n.name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-		return fmt.Errorf("stat /dev/%s: %w", n.name, err)
+	if err := unix.Fstatat(int(dir.Fd()), n.Name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fmt.Errorf("stat /dev/%s: %w", n.Name, err)
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Major(uint64(st.Rdev)) != n.major || unix.Minor(uint64(st.Rdev)) != n.minor {
-		return fmt.Errorf("/dev/%s is not the character device %d:%d", n.name, n.major, n.minor)
+	if st.Mode&unix.S_IFMT != unix.S_IFCHR || unix.Major(uint64(st.Rdev)) != n.Major || unix.Minor(uint64(st.Rdev)) != n.Minor {
+		return fmt.Errorf("/dev/%s is not the character device %d:%d", n.Name, n.Major, n.Minor)
 	}
 	return nil
 }

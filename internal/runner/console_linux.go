@@ -170,9 +170,9 @@ type ttySlot struct {
 
 // takeTerminals receives the devpts root, console master and tty masters
 // from stage-2.
-func (m *Monitor) takeTerminals(ready *syncMsg, files []*os.File) error {
-	want := 1 + len(ready.TTYs)
-	if ready.Console >= 0 {
+func (m *Monitor) takeTerminals(console bool, ttys int, files []*os.File) error {
+	want := 1 + ttys
+	if console {
 		want++
 	}
 	if len(files) != want {
@@ -181,7 +181,7 @@ func (m *Monitor) takeTerminals(ready *syncMsg, files []*os.File) error {
 	}
 	m.devpts = files[0]
 	i := 1
-	if ready.Console >= 0 {
+	if console {
 		var out io.Writer
 		if m.spec.Foreground && !m.spec.PassStdio {
 			out = os.Stdout
@@ -203,7 +203,7 @@ func (m *Monitor) takeTerminals(ready *syncMsg, files []*os.File) error {
 		m.mu.Unlock()
 		i = 2
 	}
-	for n := range ready.TTYs {
+	for n := 0; n < ttys; n++ {
 		m.ttys = append(m.ttys, &ttySlot{n: n + 1, master: files[i]})
 		i++
 	}

@@ -192,7 +192,7 @@ func (s *stage2) run() error {
 	if err := hooks.Run(c.Hooks["start"], "start", &hooks.Env{Name: s.spec.Name, Version: c.HookVersion, LogLevel: s.env.LogLevel, Environment: c.Environment}, nil, nil); err != nil {
 		return err
 	}
-	env := s.initEnv(ttys)
+	env := initEnv(s.cfg, s.spec, len(ttys))
 	if c.InitCwd != "" {
 		if err := os.MkdirAll(c.InitCwd, 0o755); err != nil {
 			return fmt.Errorf("create lxc.init.cwd %s: %w", c.InitCwd, err)
@@ -201,7 +201,7 @@ func (s *stage2) run() error {
 	if s.spec.Execute {
 		return s.execShim(env)
 	}
-	argv, err := s.initArgv()
+	argv, err := initArgv(s.cfg, s.spec)
 	if err != nil {
 		return err
 	}
@@ -512,28 +512,30 @@ func (s *stage2) setRlimits() error {
 // then container=lxc, the tty names systemd looks for (not for
 // lxc-execute), and lxc.environment. No PATH is invented: init sets its
 // own, and lookPath falls back to the usual directories.
-func (s *stage2) initEnv(ttys []*terminal.Pty) []string {
+func initEnv(c *config.Container, spec *Spec, ttys int) []string {
 	env := []string{"container=lxc"}
-	if len(ttys) > 0 && !s.spec.Execute {
+	if ttys > 0 && !spec.Execute {
 		var names []string
-		for i := range ttys {
+		for i := 0; i < ttys; i++ {
 			n := fmt.Sprintf("tty%d", i+1)
-			if s.cfg.TTYDir != "" {
-				n = s.cfg.TTYDir + "/" + n
+			if c.TTYDir != "" {
+				n = c.TTYDir + "/" + n
 			}
 			names = append(names, n)
 		}
 		env = append(env, "container_ttys="+strings.Join(names, " "))
 	}
-	return append(env, s.cfg.Environment...)
+	return append(env, c.Environment...)
 }
 
-func (s *stage2) initArgv() ([]string, error) {
-	if len(s.spec.Command) > 0 {
-		return s.spec.Command, nil
+// initArgv is the container's init: the command given to lxc-start,
+// lxc.init.cmd, or /sbin/init.
+func initArgv(c *config.Container, spec *Spec) ([]string, error) {
+	if len(spec.Command) > 0 {
+		return spec.Command, nil
 	}
-	if s.cfg.InitCmd != "" {
-		argv, err := SplitCommand(s.cfg.InitCmd)
+	if c.InitCmd != "" {
+		argv, err := SplitCommand(c.InitCmd)
 		if err != nil {
 			return nil, fmt.Errorf("lxc.init.cmd: %w", err)
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/golxc/golxc/internal/lxcpath"
 	"github.com/golxc/golxc/internal/network"
 	"github.com/golxc/golxc/internal/stage"
+	"github.com/golxc/golxc/internal/supervisor"
 )
 
 // ErrAlreadyRunning is returned when the container's command socket is
@@ -322,6 +323,17 @@ func (m *Monitor) startOnce() (err error) {
 	if err := hooks.Run(c.Hooks["pre-start"], "pre-start", m.hookEnv, nil, nil); err != nil {
 		return err
 	}
+	// With the C supervisor, everything stage-2 will do is decided now,
+	// before it exists: the plan.
+	var plan *os.File
+	var planFiles []*os.File
+	if supervisor.Available() {
+		if plan, planFiles, err = m.plan(); err != nil {
+			return err
+		}
+		defer plan.Close()
+		defer closeAll(planFiles)
+	}
 	// The sync channel: one SEQPACKET pair, our end CLOEXEC.
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
@@ -330,7 +342,12 @@ func (m *Monitor) startOnce() (err error) {
 	parent := fds[0]
 	child := os.NewFile(uintptr(fds[1]), "sync")
 	defer unix.Close(parent)
-	cmd, err := m.stage2Command(child)
+	var cmd *exec.Cmd
+	if plan != nil {
+		cmd, err = m.supervisorCommand(child, plan, planFiles)
+	} else {
+		cmd, err = m.stage2Command(child)
+	}
 	if err != nil {
 		child.Close()
 		return err
@@ -339,7 +356,7 @@ func (m *Monitor) startOnce() (err error) {
 	// the thread that forks (golang/go#27505).
 	err = cmd.Start()
 	child.Close()
-	if len(cmd.ExtraFiles) > 2 {
+	if plan == nil && len(cmd.ExtraFiles) > 2 {
 		cmd.ExtraFiles[2].Close() // the log file, now the child's
 	}
 	if err != nil {
@@ -375,6 +392,9 @@ func (m *Monitor) startOnce() (err error) {
 		m.mu.Unlock()
 	} else if network.SharesHostNetwork(c) {
 		m.log.Warnf("lxc.net type none: the container shares the host's network namespace")
+	}
+	if plan != nil {
+		return m.runSupervisor(parent)
 	}
 	setup := syncMsg{Kind: msgSetup, Spec: m.spec, CgroupNS: m.wantCgroupNS(), Unified: m.host.Layout == cgroup.Unified}
 	for _, h := range m.host.Hierarchies {
@@ -417,7 +437,7 @@ func (m *Monitor) startOnce() (err error) {
 		return fmt.Errorf("unexpected message %q from container init", ready.Kind)
 	}
 	m.log.Tracef("stage-2 ready")
-	if err := m.takeTerminals(&ready, files); err != nil {
+	if err := m.takeTerminals(ready.Console >= 0, len(ready.TTYs), files); err != nil {
 		return err
 	}
 	if err := m.applyDeviceRules(); err != nil {
@@ -500,7 +520,6 @@ func (m *Monitor) childExitErr(err error) error {
 }
 
 func (m *Monitor) stage2Command(child *os.File) (*exec.Cmd, error) {
-	c := m.cfg
 	cmd := &exec.Cmd{
 		Path: "/proc/self/fd/4",
 		Args: []string{"init"},
@@ -521,24 +540,9 @@ func (m *Monitor) stage2Command(child *os.File) (*exec.Cmd, error) {
 	if m.spec.PassStdio {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	}
-	attr := &syscall.SysProcAttr{Cloneflags: m.cloneFlags()}
-	if sig := c.MonitorSignalPdeath; sig != 0 {
-		attr.Pdeathsig = syscall.Signal(sig)
-	}
-	if len(c.IDMaps) > 0 {
-		for _, im := range c.IDMaps {
-			idm := syscall.SysProcIDMap{ContainerID: int(im.NSID), HostID: int(im.HostID), Size: int(im.Range)}
-			if im.Kind == 'u' {
-				attr.UidMappings = append(attr.UidMappings, idm)
-			} else {
-				attr.GidMappings = append(attr.GidMappings, idm)
-			}
-		}
-		attr.GidMappingsEnableSetgroups = true
-		// Become root of the new user namespace once the maps are written
-		// (our host uid is not mapped in it): without this, execve of
-		// stage-2 would drop every capability.
-		attr.Credential = &syscall.Credential{Uid: 0, Gid: 0}
+	attr, err := m.stage2Attr()
+	if err != nil {
+		return nil, err
 	}
 	cmd.SysProcAttr = attr
 	return cmd, nil
@@ -547,16 +551,8 @@ func (m *Monitor) stage2Command(child *os.File) (*exec.Cmd, error) {
 // createCgroups makes lxc.monitor.NAME (and moves us in when we are a
 // daemon, like LXC) and lxc.payload.NAME.
 func (m *Monitor) createCgroups() error {
-	var err error
-	if m.host == nil {
-		if m.host, err = cgroup.Detect(); err != nil {
-			return err
-		}
-		// As LXC: escape to the root cgroup unless lxc.cgroup.relative = 1
-		// (only root can create cgroups there).
-		if !m.cfg.CgroupRelative && os.Geteuid() == 0 {
-			m.host = m.host.Rooted()
-		}
+	if err := m.detectHost(); err != nil {
+		return err
 	}
 	c := m.cfg
 	payloadDir := c.CgroupDir
@@ -573,6 +569,24 @@ func (m *Monitor) createCgroups() error {
 	m.cg = cg
 	m.mu.Unlock()
 	m.log.Debugf("container cgroup %s", m.cg.Leaf)
+	return nil
+}
+
+// detectHost reads the host's cgroup layout once.
+func (m *Monitor) detectHost() error {
+	if m.host != nil {
+		return nil
+	}
+	h, err := cgroup.Detect()
+	if err != nil {
+		return err
+	}
+	// As LXC: escape to the root cgroup unless lxc.cgroup.relative = 1
+	// (only root can create cgroups there).
+	if !m.cfg.CgroupRelative && os.Geteuid() == 0 {
+		h = h.Rooted()
+	}
+	m.host = h
 	return nil
 }
 
