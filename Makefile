@@ -106,6 +106,7 @@ test-integration: build
 
 test-fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/config
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/supervisor/cplan
 
 # Differential suite against Debian's LXC 5.0.2.
 test-compat: build
