@@ -24,6 +24,7 @@ import (
 	"github.com/golxc/golxc/internal/lxcpath"
 	"github.com/golxc/golxc/internal/network"
 	"github.com/golxc/golxc/internal/stage"
+	"github.com/golxc/golxc/internal/storage"
 	"github.com/golxc/golxc/internal/supervisor"
 )
 
@@ -58,6 +59,7 @@ type Monitor struct {
 
 	hookEnv *hooks.Env
 	seal    *os.File
+	block   *storage.Mounted // this boot's detached block rootfs, until it started
 	proc    *os.Process // stage-2, then the container's init
 }
 
@@ -333,6 +335,12 @@ func (m *Monitor) startOnce() (err error) {
 		}
 		defer plan.Close()
 		defer closeAll(planFiles)
+		defer func() {
+			if m.block != nil {
+				m.block.Close() // the container's mount namespace holds it now
+				m.block = nil
+			}
+		}()
 	}
 	// The sync channel: one SEQPACKET pair, our end CLOEXEC.
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)

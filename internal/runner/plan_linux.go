@@ -42,11 +42,15 @@ type planner struct {
 	cg    hostCgroups
 	files []*os.File // extra descriptors, planFD onwards
 	env   *hooks.Env
+	// block is block storage (loop, LVM, ZFS) mounted detached on the
+	// host side for the stage-2 to attach; the caller closes it once the
+	// start is over.
+	block *storage.Mounted
 }
 
 // buildPlan returns the encoded plan and the descriptors it refers to
 // (the caller passes them to the stage-2 from fd planFD on, in order).
-func buildPlan(spec *Spec, c *config.Container, cg hostCgroups) ([]byte, []*os.File, error) {
+func buildPlan(spec *Spec, c *config.Container, cg hostCgroups) ([]byte, []*os.File, *storage.Mounted, error) {
 	pl := &planner{spec: spec, c: c, cg: cg}
 	err := pl.build()
 	var b []byte
@@ -55,9 +59,12 @@ func buildPlan(spec *Spec, c *config.Container, cg hostCgroups) ([]byte, []*os.F
 	}
 	if err != nil {
 		closeAll(pl.files)
-		return nil, nil, err
+		if pl.block != nil {
+			pl.block.Close()
+		}
+		return nil, nil, nil, err
 	}
-	return b, pl.files, nil
+	return b, pl.files, pl.block, nil
 }
 
 func (pl *planner) add(op sv.Op, flags uint16, args ...any) { pl.p.Add(op, flags, args...) }
@@ -233,14 +240,27 @@ func (pl *planner) root() error {
 	mountPoint := rootfsMountPoint(c, spec.LXCPath, spec.Name)
 	src := rootfsSource(c)
 	dir := src.Path
-	if src.IsOverlay() {
+	if src.Block() {
+		bm, err := mountBlockRootfs(c, mountPoint)
+		if err != nil {
+			return err
+		}
+		pl.block = bm
+		// The stage-2 attaches its own reference (a dup: the plan's files
+		// are closed once the stage-2 has them).
+		f, err := dupFile(bm.File())
+		if err != nil {
+			return err
+		}
+		pl.add(sv.OpAttach, 0, planFD+len(pl.files), mountPoint)
+		pl.files = append(pl.files, f)
+		dir = mountPoint
+	} else if src.IsOverlay() {
+		// Made in the stage-2, after pre-mount hooks (lxc-copy -e -t mounts
+		// a tmpfs over the overlay directory in one).
 		work := storage.OverlayWorkDir(src.Upper)
-		if err := os.MkdirAll(work, 0o755); err != nil {
-			return fmt.Errorf("create overlay work dir %s: %w", work, err)
-		}
-		if err := os.Mkdir(mountPoint, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
-			return fmt.Errorf("create rootfs mount point %s: %w", mountPoint, err)
-		}
+		pl.add(sv.OpMkdir, sv.Host, work, 0o755)
+		pl.add(sv.OpMkdir, sv.Host, mountPoint, 0o755)
 		pl.add(sv.OpMountHost, 0, "overlay", "overlay",
 			sv.List{"lowerdir=" + src.Lower, "upperdir=" + src.Upper, "workdir=" + work}, 0, mountPoint)
 		dir = mountPoint
@@ -255,6 +275,14 @@ func (pl *planner) root() error {
 	}
 	pl.add(sv.OpRoot, 0, dir, mountPoint, set, clr)
 	return nil
+}
+
+func dupFile(f *os.File) (*os.File, error) {
+	fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 3)
+	if err != nil {
+		return nil, fmt.Errorf("dup %s: %w", f.Name(), err)
+	}
+	return os.NewFile(uintptr(fd), f.Name()), nil
 }
 
 // remountAttrs is what a classic MS_REMOUNT|MS_BIND|flags does to a

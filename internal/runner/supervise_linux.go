@@ -25,9 +25,12 @@ func (m *Monitor) plan() (*os.File, []*os.File, error) {
 			hc.v1 = append(hc.v1, h.Controllers)
 		}
 	}
-	b, files, err := buildPlan(m.spec, m.cfg, hc)
+	b, files, block, err := buildPlan(m.spec, m.cfg, hc)
 	if err != nil {
 		return nil, nil, err
+	}
+	if block != nil {
+		m.block = block
 	}
 	f, err := supervisor.PlanFile(b)
 	if err != nil {

@@ -60,6 +60,7 @@ const (
 	OpChdir
 	OpExec
 	OpInit
+	OpAttach
 	opMax
 )
 
@@ -71,7 +72,7 @@ var Schema = map[Op]string{
 	OpSetattr: "suuu", OpMkdir: "su", OpSymlink: "ss", OpMknod: "suuu", OpWrite: "sbu",
 	OpCreate: "sbu", OpDevpts: "sl", OpPty: "luuuu", OpReady: "", OpPivot: "", OpStdio: "u",
 	OpProcSelf: "ss", OpRlimit: "uuu", OpCaps: "u", OpNNP: "", OpSeccomp: "b", OpSetuser: "uub",
-	OpChdir: "s", OpExec: "lls", OpInit: "lluubs",
+	OpChdir: "s", OpExec: "lls", OpInit: "lluubs", OpAttach: "us",
 }
 
 // Flags of an operation (plan.h OPF_*).
@@ -84,6 +85,7 @@ const (
 	InRoot    uint16 = 0x20
 	Quiet     uint16 = 0x40
 	DevNull   uint16 = 0x80
+	Host      uint16 = 0x100
 )
 
 // Target creation (CREATE_*), pty kinds (PTY_*), stdio modes (STDIO_*).

@@ -46,6 +46,7 @@ static const char *const op_schema[OP_MAX] = {
 	[OP_CHDIR] = "s",
 	[OP_EXEC] = "lls",
 	[OP_INIT] = "lluubs",
+	[OP_ATTACH] = "us",
 };
 
 static uint16_t rd16(const unsigned char *p)

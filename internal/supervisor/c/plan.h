@@ -72,6 +72,7 @@ enum {
 	OP_CHDIR,        /* s directory: chdir, then prove it is inside the root */
 	OP_EXEC,         /* l argv, l env, s PATH to search: exec the container's init */
 	OP_INIT,         /* l argv, l env, u uid, u gid, b groups, s name: lxc-execute's pid 1 */
+	OP_ATTACH,       /* u fd, s host path: attach a detached mount (block rootfs) */
 	OP_MAX
 };
 
@@ -84,6 +85,7 @@ enum {
 #define OPF_INROOT 0x20   /* a bind source is a path inside the rootfs */
 #define OPF_QUIET 0x40    /* OP_INIT: no message when the command cannot run */
 #define OPF_DEVNULL 0x80  /* OP_BIND: the source must be the null device */
+#define OPF_HOST 0x100    /* OP_MKDIR: a host path (before pivot), not one in the rootfs */
 
 /* How a target is created before it is mounted on. */
 #define CREATE_NONE 0

@@ -843,6 +843,29 @@ static void op_exec(const struct op *o)
 	die(errno, "exec %s", argv[0]);
 }
 
+/*
+ * mkdir_host is mkdir -p of a host path the admin configured (an overlay's
+ * work directory, made after pre-mount hooks that may mount over it).
+ */
+static void mkdir_host(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		die(ENAMETOOLONG, "create %s", path);
+	for (char *p = buf + 1;; p++) {
+		if (*p == '/' || *p == 0) {
+			char c = *p;
+			*p = 0;
+			if (mkdir(buf, mode) < 0 && errno != EEXIST)
+				die(errno, "create %s", buf);
+			*p = c;
+			if (!c)
+				break;
+		}
+	}
+}
+
 /* load reads the plan (fd 4) into private memory and decodes it. */
 static void load(struct plan *p)
 {
@@ -920,6 +943,12 @@ void stage2_main(void)
 		case OP_MOUNT_HOST:
 			op_mount_host(o);
 			break;
+		case OP_ATTACH:
+			/* Block storage the monitor mounted detached, on a host directory. */
+			if (syscall(SYS_move_mount, (int)arg_u64(o, 0), "", AT_FDCWD, str(o, 1), MOVE_MOUNT_F_EMPTY_PATH) < 0)
+				die(errno, "attach rootfs mount on %s", str(o, 1));
+			close((int)arg_u64(o, 0));
+			break;
 		case OP_ROOT:
 			op_root(o);
 			break;
@@ -933,6 +962,10 @@ void stage2_main(void)
 			op_setattr(o);
 			break;
 		case OP_MKDIR: {
+			if (o->flags & OPF_HOST) {
+				mkdir_host(str(o, 0), (mode_t)arg_u64(o, 1));
+				break;
+			}
 			if (o->flags & OPF_NOSYMLINK)
 				refuse_symlink(str(o, 0));
 			int fd = mkdir_all(str(o, 0), (mode_t)arg_u64(o, 1));
