@@ -60,7 +60,7 @@ type Monitor struct {
 	hookEnv *hooks.Env
 	seal    *os.File
 	block   *storage.Mounted // this boot's detached block rootfs, until it started
-	proc    *os.Process // stage-2, then the container's init
+	proc    *os.Process      // stage-2, then the container's init
 }
 
 type waiter struct {
