@@ -147,7 +147,7 @@ func Clone(opt CloneOptions) (res *CloneResult, err error) {
 	}
 	cloned, err = storage.Clone(storage.CloneSpec{
 		Src: srcStorage, SrcCDir: src.Dir(), NewCDir: nw.Dir(), Type: opt.Type, Snapshot: opt.Snapshot,
-		FSSize: opt.FSSize, Defaults: opt.Defaults,
+		FSSize: opt.FSSize, Defaults: opt.Defaults, Intent: RecordStorageIntent(nw.Dir()),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("copy storage of %s: %w", src.Name, err)

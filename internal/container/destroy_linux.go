@@ -154,6 +154,17 @@ func destroyStoppedLocked(ref Ref, cfgPath string, opt DestroyOptions, incomplet
 		partial.Remove()
 		return nil
 	}
+	if cfg.RootfsPath == "" && incomplete {
+		// A create or copy killed before its config named the storage it
+		// was making outside the directory: what it recorded. It may not
+		// exist (killed before the tool ran), so failures only warn.
+		if b, err := os.ReadFile(filepath.Join(cdir, StorageIntentFile)); err == nil {
+			src := storage.Parse(strings.TrimSpace(string(b)))
+			if err := storage.Destroy(src, storage.DestroyOptions{CDir: cdir, Warn: opt.Warn}); err != nil && opt.Warn != nil {
+				opt.Warn(fmt.Sprintf("remove %s of an interrupted operation: %v", src, err))
+			}
+		}
+	}
 	if cfg.RootfsPath != "" {
 		owned, _ := os.ReadFile(filepath.Join(cdir, storage.OwnerMarker))
 		if err := storage.Destroy(storage.Parse(cfg.RootfsPath), storage.DestroyOptions{

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/storage"
 )
 
 // PartialName is the marker LXC keeps in a container directory while it is
@@ -141,6 +143,25 @@ func HoldPartial(cdir string) (*Partial, error) {
 		return nil, fmt.Errorf("%s is busy: another process is creating, copying or destroying it", filepath.Base(cdir))
 	}
 	return &Partial{f: os.NewFile(uintptr(fd), path), path: path}, nil
+}
+
+// StorageIntentFile records, in the directory of a container being
+// created or copied, the storage outside that directory (an LVM volume, a
+// ZFS dataset) about to be made for it, before the tool making it runs:
+// if the create or copy is killed before the config names that storage,
+// the removal of its remains still finds it.
+const StorageIntentFile = ".golxc-storage"
+
+// RecordStorageIntent returns a storage.CreateSpec/CloneSpec Intent that
+// writes StorageIntentFile in cdir.
+func RecordStorageIntent(cdir string) func(storage.Source) error {
+	return func(src storage.Source) error {
+		p := filepath.Join(cdir, StorageIntentFile)
+		if err := os.WriteFile(p, []byte(src.String()+"\n"), 0o600); err != nil {
+			return fmt.Errorf("record the storage of %s: %w", filepath.Base(cdir), err)
+		}
+		return nil
+	}
 }
 
 // noFollow refuses to open a final symlink.

@@ -213,7 +213,7 @@ func Create(o Options) (err error) {
 	if err := r.step("create the "+storageName(o.BDev)+" storage", func() error {
 		spec := storage.CreateSpec{Type: o.BDev, CDir: r.cdir, Name: o.Name, Rootfs: o.Dir,
 			FSType: o.FSType, FSSize: o.FSSize, LVName: o.LVName, VGName: o.VGName, ThinPool: o.ThinPool,
-			ZFSRoot: o.ZFSRoot, Defaults: o.StorageDefaults}
+			ZFSRoot: o.ZFSRoot, Defaults: o.StorageDefaults, Intent: container.RecordStorageIntent(r.cdir)}
 		if rootfsSet {
 			// A rootfs named in the initial config is used as is (LXC's
 			// do_storage_create).

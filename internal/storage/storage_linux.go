@@ -28,6 +28,11 @@ type CreateSpec struct {
 	LVName, VGName, ThinPool string
 	ZFSRoot                  string
 	Defaults                 Defaults
+	// Intent, when set, is told the storage about to be made outside the
+	// container directory (an LVM volume, a ZFS dataset) before the tool
+	// that makes it runs, so that the remains of a create or copy killed
+	// meanwhile can be found and removed.
+	Intent func(Source) error
 }
 
 // Created describes storage made by Create, so a failed create can undo
@@ -171,6 +176,11 @@ func createBlock(typ string, spec CreateSpec, rootfs string) (Source, error) {
 		vg := firstOf(spec.VGName, spec.Defaults.VG, "lxc")
 		lv := firstOf(spec.LVName, spec.Name)
 		dev := LVMDevice(vg, lv)
+		if spec.Intent != nil {
+			if err := spec.Intent(Source{Type: LVM, Path: dev}); err != nil {
+				return Source{}, err
+			}
+		}
 		if err := lvmCreate(dev, size, firstOf(spec.ThinPool, spec.Defaults.ThinPool, "lxc")); err != nil {
 			return Source{}, err
 		}
@@ -181,6 +191,11 @@ func createBlock(typ string, spec CreateSpec, rootfs string) (Source, error) {
 		return Source{Type: LVM, Path: dev}, nil
 	case ZFS:
 		ds := firstOf(spec.ZFSRoot, spec.Defaults.ZFSRoot, "lxc") + "/" + spec.Name
+		if spec.Intent != nil {
+			if err := spec.Intent(Source{Type: ZFS, Path: ds}); err != nil {
+				return Source{}, err
+			}
+		}
 		if err := zfsCreate(ds, rootfs); err != nil {
 			return Source{}, err
 		}
@@ -377,6 +392,14 @@ type CloneSpec struct {
 	Snapshot bool   // -s: copy-on-write
 	FSSize   uint64 // -L: size of new block storage (0: the source's, else LXC's default)
 	Defaults Defaults
+	Intent   func(Source) error // as CreateSpec.Intent
+}
+
+func (s CloneSpec) intent(src Source) error {
+	if s.Intent == nil {
+		return nil
+	}
+	return s.Intent(src)
 }
 
 // Cloned is the result of Clone.
@@ -474,6 +497,9 @@ func Clone(spec CloneSpec) (*Cloned, error) {
 			return nil, err
 		}
 		dev := LVMDevice(vg, name)
+		if err := spec.intent(Source{Type: LVM, Path: dev}); err != nil {
+			return nil, err
+		}
 		thin := lvmIsThinVolume(src.Path)
 		if err := lvmSnapshot(src.Path, dev, size, DetectFS(src.Path), thin); err != nil {
 			return nil, err
@@ -488,6 +514,9 @@ func Clone(spec CloneSpec) (*Cloned, error) {
 		ds := zfsParent(src.Path) + "/" + name
 		if err := os.MkdirAll(newRootfs, 0o755); err != nil {
 			return nil, fmt.Errorf("create %s: %w", newRootfs, err)
+		}
+		if err := spec.intent(Source{Type: ZFS, Path: ds}); err != nil {
+			return nil, err
 		}
 		if err := zfsSnapshotClone(src.Path, ds, newRootfs); err != nil {
 			return nil, err
@@ -532,7 +561,7 @@ func cloneToBlock(spec CloneSpec, typ, newRootfs string) (*Cloned, error) {
 		}
 	}
 	cs := CreateSpec{Type: typ, CDir: spec.NewCDir, Name: filepath.Base(spec.NewCDir), Rootfs: newRootfs,
-		FSType: fstype, FSSize: size, Defaults: spec.Defaults}
+		FSType: fstype, FSSize: size, Defaults: spec.Defaults, Intent: spec.Intent}
 	switch {
 	case typ == LVM && src.Type == LVM:
 		vg, _, err := splitLVMDevice(src.Path)
