@@ -1,0 +1,244 @@
+package runtime_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/golxc/golxc/internal/testutil"
+)
+
+// nsLink is the namespace of kind a process is in ("net:[4026...]").
+func nsLink(t *testing.T, pid int, kind string) string {
+	t.Helper()
+	l, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", pid, kind))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// inNS runs a host command in the UTS, IPC and network namespaces of pid
+// and returns its output.
+func inNS(t *testing.T, pid int, cmd ...string) string {
+	t.Helper()
+	out, err := exec.Command("nsenter", append([]string{"-t", strconv.Itoa(pid), "-u", "-i", "-n", "--"}, cmd...)...).Output()
+	if err != nil {
+		t.Fatalf("%v in the namespaces of %d: %v", cmd, pid, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// scratchStart starts a container through the scratch namespaces.
+func scratchStart(t *testing.T, s *testutil.ScratchNS, p, n string, args ...string) testutil.Result {
+	t.Helper()
+	r := s.Run("lxc-start", append([]string{"-P", p, "-n", n}, args...)...)
+	t.Cleanup(func() { s.Run("lxc-stop", "-P", p, "-n", n, "-k") })
+	return r
+}
+
+func scratchInitPID(t *testing.T, s *testutil.ScratchNS, p, n string) int {
+	t.Helper()
+	r := s.Run("lxc-info", "-P", p, "-n", n, "-pH")
+	pid, err := strconv.Atoi(strings.TrimSpace(r.Stdout))
+	if err != nil || pid < 2 {
+		t.Fatalf("lxc-info -pH %s: %s", n, r)
+	}
+	return pid
+}
+
+// TestNetworkNeverInHostNamespace: network devices with a network
+// namespace the container does not make (lxc.namespace.keep = net,
+// lxc.namespace.clone without net) are refused before anything is made:
+// exit 1, one line naming both keys, no device anywhere. Every start runs
+// in a scratch network namespace, so even a regression could only build
+// its veth there.
+func TestNetworkNeverInHostNamespace(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		lines []string
+		tool  []string
+		want  string
+	}{
+		{"keep", []string{"lxc.namespace.keep = net"}, []string{"lxc-start"}, "lxc.namespace.keep = net keeps the host's"},
+		{"keep-user-net", []string{"lxc.namespace.keep = user net"}, []string{"lxc-start", "-F"}, "lxc.namespace.keep = user net keeps the host's"},
+		{"clone", []string{"lxc.namespace.clone = mnt pid uts ipc"}, []string{"lxc-start"}, "lxc.namespace.clone = mnt pid uts ipc does not include net"},
+		{"execute", []string{"lxc.namespace.keep = net"}, []string{"lxc-execute"}, "lxc.namespace.keep = net keeps the host's"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			s := testutil.NewScratchNS(t)
+			p, n := container(t, append(c.lines, "lxc.net.0.type = veth", "lxc.net.0.name = eth0", "lxc.init.cmd = /bin/udhcpc -f -q -i eth0")...)
+			args := append(c.tool[1:], "-P", p, "-n", n)
+			if c.tool[0] == "lxc-execute" {
+				args = append(args, "--", "/bin/true")
+			}
+			r := s.Run(c.tool[0], args...)
+			lines := strings.Split(strings.TrimSpace(r.Stderr), "\n")
+			if r.Code != 1 || len(lines) != 1 || !strings.Contains(r.Stderr, "lxc.net.0.type = veth") || !strings.Contains(r.Stderr, c.want) {
+				t.Errorf("%s: %s\nwant exit 1 and one line naming lxc.net.0.type and %q", c.tool[0], r, c.want)
+			}
+			if !strings.Contains(r.Stderr, filepath.Join(p, n, "config")+":") {
+				t.Errorf("the line does not name the config file and line: %q", r.Stderr)
+			}
+			if links := s.Links(); strings.Join(links, " ") != "lo" {
+				t.Errorf("network devices made although refused: %v", links)
+			}
+			if cg := testutil.CgroupsNamed(n); len(cg) > 0 {
+				t.Errorf("cgroups made although refused: %v", cg)
+			}
+		})
+	}
+	// Type none alone is the host's network on purpose, as in LXC.
+	t.Run("none", func(t *testing.T) {
+		s := testutil.NewScratchNS(t)
+		p, n := container(t, "lxc.net =", "lxc.net.0.type = none", "lxc.namespace.keep = net")
+		if r := scratchStart(t, s, p, n); r.Code != 0 {
+			t.Fatalf("lxc-start: %s", r)
+		}
+		if got, want := nsLink(t, scratchInitPID(t, s, p, n), "net"), s.NSLink("net"); got != want {
+			t.Errorf("container network namespace %s, want the (scratch) host's %s", got, want)
+		}
+	})
+}
+
+// TestShareNeverChangesTheSharedNamespace: a container joining another's
+// UTS, IPC or network namespace (by name through -P, by pid, by
+// lxcpath/name and through the config key) changes nothing in it: the
+// other keeps its host name, its IPC and network sysctls, its network
+// devices. The configuration's own settings for these namespaces are not
+// applied, and the ones LXC would apply silently are named in a warning.
+func TestShareNeverChangesTheSharedNamespace(t *testing.T) {
+	s := testutil.NewScratchNS(t)
+	p, a := container(t)
+	if r := scratchStart(t, s, p, a); r.Code != 0 {
+		t.Fatalf("start %s: %s", a, r)
+	}
+	apid := scratchInitPID(t, s, p, a)
+	// Namespaced sysctls read through /proc show the reader's namespace:
+	// read them from inside a's.
+	sysctl := func(key string) string { return inNS(t, apid, "cat", "/proc/sys/"+strings.ReplaceAll(key, ".", "/")) }
+	shmmax, fwd := sysctl("kernel.shmmax"), sysctl("net.ipv4.ip_forward")
+	aLinks := inNS(t, apid, "ip", "-o", "link", "show")
+
+	p2 := testutil.LXCPath(t)
+	for _, c := range []struct {
+		name, path string
+		args       []string
+	}{
+		{"by-name", p, []string{"--share-uts=" + a, "--share-ipc=" + a, "--share-net=" + a}},
+		{"by-pid", p, []string{"--share-uts=" + strconv.Itoa(apid), "--share-ipc=" + strconv.Itoa(apid), "--share-net=" + strconv.Itoa(apid)}},
+		{"lxcpath/name", p2, []string{"--share-uts=" + p + "/" + a, "--share-ipc=" + p + "/" + a, "--share-net=" + p + "/" + a}},
+		{"config", p2, []string{"-s", "lxc.namespace.share.uts=" + p + "/" + a, "-s", "lxc.namespace.share.ipc=" + p + "/" + a, "-s", "lxc.namespace.share.net=" + p + "/" + a}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := testutil.UniqueName("rt")
+			testutil.BusyboxContainer(t, c.path, b, "lxc.net.0.type = veth", "lxc.sysctl.kernel.shmmax = 12345678", "lxc.sysctl.net.ipv4.ip_forward = 1")
+			r := scratchStart(t, s, c.path, b, c.args...)
+			if r.Code != 0 {
+				t.Fatalf("start %s sharing with %s: %s", b, a, r)
+			}
+			for _, w := range []string{"lxc.net.0 (veth) is not set up", "lxc.sysctl.kernel.shmmax is not applied", "lxc.sysctl.net.ipv4.ip_forward is not applied"} {
+				if !strings.Contains(r.Stderr, w) {
+					t.Errorf("no warning %q: %s", w, r)
+				}
+			}
+			bpid := scratchInitPID(t, s, c.path, b)
+			for _, ns := range []string{"uts", "ipc", "net"} {
+				if nsLink(t, bpid, ns) != nsLink(t, apid, ns) {
+					t.Errorf("%s does not share the %s namespace of %s", b, ns, a)
+				}
+			}
+			for _, ns := range []string{"mnt", "pid"} {
+				if nsLink(t, bpid, ns) == nsLink(t, apid, ns) {
+					t.Errorf("%s shares the %s namespace of %s unasked", b, ns, a)
+				}
+			}
+			if h := sysctl("kernel.hostname"); h != a {
+				t.Errorf("host name of %s became %q", a, h)
+			}
+			if v := sysctl("kernel.shmmax"); v != shmmax {
+				t.Errorf("kernel.shmmax of %s changed from %s to %s", a, shmmax, v)
+			}
+			if v := sysctl("net.ipv4.ip_forward"); v != fwd {
+				t.Errorf("net.ipv4.ip_forward of %s changed from %s to %s", a, fwd, v)
+			}
+			if l := inNS(t, apid, "ip", "-o", "link", "show"); l != aLinks {
+				t.Errorf("network devices of %s changed:\n%s\nwas\n%s", a, l, aLinks)
+			}
+			if r := s.Run("lxc-stop", "-P", c.path, "-n", b, "-k"); r.Code != 0 {
+				t.Errorf("stop %s: %s", b, r)
+			}
+			if r := s.Run("lxc-info", "-P", p, "-n", a, "-s"); !strings.Contains(r.Stdout, "RUNNING") {
+				t.Errorf("%s after %s stopped: %s", a, b, r)
+			}
+		})
+	}
+	t.Run("not-running", func(t *testing.T) {
+		b := testutil.UniqueName("rt")
+		testutil.BusyboxContainer(t, p2, b)
+		r := scratchStart(t, s, p2, b, "--share-uts="+a)
+		if r.Code != 1 || !strings.Contains(r.Stderr, `container "`+a+`" is not running (lxcpath `+p2+`)`) {
+			t.Errorf("share with a container of another lxcpath named without it: %s", r)
+		}
+	})
+}
+
+// TestKeptNamespacesUntouched: with the host's UTS and IPC namespaces kept
+// (lxc.namespace.keep), lxc.uts.name and IPC sysctls are not applied to
+// the host, and a warning names them. The scratch namespaces stand for the
+// host.
+func TestKeptNamespacesUntouched(t *testing.T) {
+	s := testutil.NewScratchNS(t)
+	before := s.Hostname()
+	p, n := container(t, "lxc.namespace.keep = uts ipc", "lxc.sysctl.kernel.msgmax = 4242")
+	r := scratchStart(t, s, p, n)
+	if r.Code != 0 {
+		t.Fatalf("lxc-start: %s", r)
+	}
+	for _, w := range []string{"lxc.uts.name = " + n + " is not applied", "lxc.sysctl.kernel.msgmax is not applied"} {
+		if !strings.Contains(r.Stderr, w) {
+			t.Errorf("no warning %q: %s", w, r)
+		}
+	}
+	if h := s.Hostname(); h != before {
+		t.Errorf("the (scratch) host's name changed from %q to %q", before, h)
+	}
+	out, err := s.Cmd("cat", "/proc/sys/kernel/msgmax").Output()
+	if err != nil || strings.TrimSpace(string(out)) == "4242" {
+		t.Errorf("the (scratch) host's kernel.msgmax was set: %q %v", out, err)
+	}
+}
+
+// TestSharePID: --share-pid and lxc.namespace.share.pid create the
+// container's init in the other's PID namespace (not as its pid 1); it is
+// stopped alone.
+func TestSharePID(t *testing.T) {
+	p, a := container(t)
+	start(t, p, a)
+	apid := initPID(t, p, a)
+	for _, args := range [][]string{{"--share-pid=" + a}, {"-s", "lxc.namespace.share.pid=" + a}} {
+		b := testutil.UniqueName("rt")
+		testutil.BusyboxContainer(t, p, b)
+		start(t, p, b, args...)
+		bpid := initPID(t, p, b)
+		if nsLink(t, bpid, "pid") != nsLink(t, apid, "pid") {
+			t.Fatalf("%s is not in the PID namespace of %s", b, a)
+		}
+		st := readProc(t, bpid, "status")
+		if strings.Contains(st, "NSpid:\t"+strconv.Itoa(bpid)+"\t1\n") {
+			t.Errorf("%s's init is pid 1 of the shared namespace:\n%s", b, st)
+		}
+		ps := testutil.MustRun(t, "lxc-attach", "-P", p, "-n", a, "--", "ps", "-o", "pid,args")
+		if strings.Count(ps.Stdout, "/bin/sleep 100000") != 2 {
+			t.Errorf("%s does not see %s's init:\n%s", a, b, ps.Stdout)
+		}
+		testutil.MustRun(t, "lxc-stop", "-P", p, "-n", b, "-k")
+		if r := testutil.Run(t, "lxc-info", "-P", p, "-n", a, "-s"); !strings.Contains(r.Stdout, "RUNNING") {
+			t.Errorf("%s after %s stopped: %s", a, b, r)
+		}
+	}
+}
