@@ -76,6 +76,9 @@ func Prepare(x *cli.Ctx, o Options) (*runner.Spec, error) {
 			c.NamespaceShare[ns] = v
 		}
 	}
+	for ns, v := range c.NamespaceShare {
+		c.NamespaceShare[ns] = runner.ResolveShareTarget(v)
+	}
 	if o.UID != "" {
 		n, err := strconv.ParseUint(o.UID, 10, 32)
 		if err != nil {
@@ -90,8 +93,14 @@ func Prepare(x *cli.Ctx, o Options) (*runner.Spec, error) {
 		}
 		c.InitGID = uint32(n)
 	}
+	// Refused before anything is made; what a start will not apply is
+	// said once here, on the terminal.
+	warnings, err := runner.CheckConfig(c)
+	if err != nil {
+		return nil, err
+	}
 	if !x.Quiet {
-		for _, w := range c.Warnings {
+		for _, w := range append(c.Warnings, warnings...) {
 			fmt.Fprintf(x.Stderr, "%s: %s: %s\n", x.Tool.Name, x.Name, w)
 		}
 	}

@@ -176,6 +176,12 @@ func (d *Devices) open() error {
 	}
 	d.hostNS = host
 	d.closers.Add(func() { host.Close() })
+	// The last guard of the host's network: whatever the caller decided,
+	// devices are never made, moved or configured when the container's
+	// namespace is the one we run in.
+	if ns.Equal(host) {
+		return errors.New("refusing to configure network devices: the container's network namespace is the host's")
+	}
 	if d.host, err = netlink.NewHandle(unix.NETLINK_ROUTE); err != nil {
 		return fmt.Errorf("netlink handle: %w", err)
 	}

@@ -71,11 +71,16 @@ func (s *stage2) run() error {
 	if err != nil {
 		return fmt.Errorf("receive setup: %w", err)
 	}
+	// The descriptors: the block-backed rootfs (BlockRootfs), then one per
+	// shared namespace to join (Join).
 	blockMount := -1
-	if s.setup.BlockRootfs && len(files) == 1 {
+	shared := files
+	if s.setup.BlockRootfs && len(files) > 0 {
 		blockMount = int(files[0].Fd())
+		shared = files[1:]
 	}
-	if s.setup.Kind != msgSetup || s.setup.Spec == nil {
+	if s.setup.Kind != msgSetup || s.setup.Spec == nil || len(shared) != len(s.setup.Join) {
+		closeAll(files)
 		return errors.New("bad setup message")
 	}
 	s.spec, s.cfg = s.setup.Spec, s.setup.Spec.Config
@@ -87,7 +92,14 @@ func (s *stage2) run() error {
 		RootfsPath: rootfsPathValue(c), Console: c.ConsolePath, ConsoleLog: c.ConsoleLogfile,
 		LogLevel: levelName(s.spec.LogLevel), Version: c.HookVersion, Environment: c.Environment,
 	}
-	if err := s.joinShared(); err != nil {
+	if sig := s.setup.Pdeathsig; sig != 0 {
+		if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(sig), 0, 0, 0); err != nil {
+			return fmt.Errorf("set parent-death signal: %w", err)
+		}
+	}
+	err = joinShared(s.setup.Join, shared)
+	closeAll(shared)
+	if err != nil {
 		return err
 	}
 	if s.setup.CgroupNS {
@@ -95,9 +107,16 @@ func (s *stage2) run() error {
 			return fmt.Errorf("unshare cgroup namespace: %w", err)
 		}
 	}
-	if c.UTSName != "" {
-		if err := unix.Sethostname([]byte(c.UTSName)); err != nil {
-			return fmt.Errorf("set hostname %q: %w", c.UTSName, err)
+	if s.setup.TimeNS {
+		if err := unshareTime(s.setup.TimeOffsets); err != nil {
+			return err
+		}
+	}
+	// Only in the container's own UTS namespace: a shared one keeps its
+	// name, a kept one is the host's.
+	if s.setup.Hostname != "" {
+		if err := unix.Sethostname([]byte(s.setup.Hostname)); err != nil {
+			return fmt.Errorf("set hostname %q: %w", s.setup.Hostname, err)
 		}
 	}
 	if _, err := unix.Setsid(); err != nil && err != unix.EPERM {
@@ -232,10 +251,7 @@ func (s *stage2) buildRootfs() (*os.File, []*terminal.Pty, *terminal.Pty, error)
 		}
 	}
 	keepNetAdmin := capKept(c, "net_admin")
-	var sysctls [][2]string
-	for _, kv := range c.Sysctls {
-		sysctls = append(sysctls, [2]string{kv.Key, kv.Value})
-	}
+	sysctls := s.setup.Sysctls
 	procMounted := false
 	if c.MountAuto.Proc != "" {
 		if err := root.MountProc(c.MountAuto.Proc, keepNetAdmin, sysctls); err != nil {
@@ -379,41 +395,40 @@ func (s *stage2) cgroupAutomount() error {
 	return s.root.MountCgroupV1(s.setup.HostCgroups, s.setup.HasUnified, m.Cgroup == "ro")
 }
 
-// joinShared enters namespaces of other containers or processes
-// (lxc.namespace.share.*) on this thread, before anything else.
-func (s *stage2) joinShared() error {
-	for ns, target := range s.cfg.NamespaceShare {
-		if ns == "pid" || ns == "mnt" || ns == "user" {
-			return fmt.Errorf("lxc.namespace.share.%s is not supported yet", ns)
+// joinShared enters the shared namespaces the monitor opened
+// (lxc.namespace.share.*), in its order, on this thread, before anything
+// else. A mount namespace can only be entered by a thread with its own
+// filesystem context (CLONE_FS unshared); a user namespace only by a
+// single-threaded process, which the Go runtime never is.
+func joinShared(names []string, files []*os.File) error {
+	for i, n := range names {
+		switch n {
+		case "user", "mnt":
+			return fmt.Errorf("lxc.namespace.share.%s is not supported yet", n)
 		}
-		pid, err := resolveSharePID(target, s.spec.LXCPath)
-		if err != nil {
-			return fmt.Errorf("lxc.namespace.share.%s = %s: %w", ns, target, err)
-		}
-		fd, err := unix.Open(fmt.Sprintf("/proc/%d/ns/%s", pid, ns), unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return fmt.Errorf("open %s namespace of pid %d: %w", ns, pid, err)
-		}
-		err = unix.Setns(fd, int(config.NamespaceFlags[ns]))
-		unix.Close(fd)
-		if err != nil {
-			return fmt.Errorf("join %s namespace of pid %d: %w", ns, pid, err)
+		if err := unix.Setns(int(files[i].Fd()), int(config.NamespaceFlags[n])); err != nil {
+			return fmt.Errorf("join the shared %s namespace: %w", nsTitle(n), err)
 		}
 	}
 	return nil
 }
 
-// resolveSharePID turns a container name, a "/lxcpath/name" path or a pid
-// into the pid whose namespaces are shared.
-func resolveSharePID(target, lxcpathDir string) (int, error) {
-	if pid, err := strconv.Atoi(target); err == nil {
-		return pid, nil
+// unshareTime makes the time namespace the container's init will run in
+// and writes its offsets, which the kernel accepts only before any process
+// is in it: unshare(CLONE_NEWTIME) moves only our future children (and,
+// since Linux 5.16, our next execve) into it. /proc/self is the thread
+// group leader, the thread stage-2 runs on.
+func unshareTime(offsets string) error {
+	if err := unix.Unshare(unix.CLONE_NEWTIME); err != nil {
+		return fmt.Errorf("unshare time namespace (lxc.time.offset.*): %w", err)
 	}
-	dir, name := lxcpathDir, target
-	if strings.HasPrefix(target, "/") {
-		dir, name = filepath.Dir(target), filepath.Base(target)
+	if offsets == "" {
+		return nil
 	}
-	return ctl.InitPID(dir, name)
+	if err := os.WriteFile("/proc/self/timens_offsets", []byte(offsets), 0); err != nil {
+		return fmt.Errorf("write time namespace offsets %q: %w", strings.TrimSpace(offsets), err)
+	}
+	return nil
 }
 
 func capKept(c *config.Container, name string) bool {

@@ -60,7 +60,11 @@ type Monitor struct {
 	hookEnv *hooks.Env
 	seal    *os.File
 	block   *storage.Mounted // this boot's detached block rootfs, until it started
-	proc    *os.Process      // stage-2, then the container's init
+	// ns is this boot's namespace plan; shared holds the namespaces it
+	// joins until stage-2 has them.
+	ns     nsPlan
+	shared map[string]*os.File
+	proc   *os.Process // stage-2, then the container's init
 }
 
 type waiter struct {
@@ -247,61 +251,37 @@ func (m *Monitor) broadcastExit(st syscall.WaitStatus) {
 	notifyMonitors(m.spec.LXCPath, m.spec.Name, "", code)
 }
 
-// cloneFlags returns the namespaces the container gets.
-func (m *Monitor) cloneFlags() uintptr {
-	c := m.cfg
-	flags := uintptr(unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC | unix.CLONE_NEWNET)
-	if network.SharesHostNetwork(c) {
-		flags &^= unix.CLONE_NEWNET
-	}
-	if len(c.NamespaceClone) > 0 {
-		flags = unix.CLONE_NEWNS // a mount namespace is always needed for the rootfs
-		for _, n := range c.NamespaceClone {
-			flags |= config.NamespaceFlags[n]
-		}
-	}
-	for _, n := range c.NamespaceKeep {
-		flags &^= config.NamespaceFlags[n]
-	}
-	flags |= unix.CLONE_NEWNS
-	if len(c.IDMaps) > 0 {
-		flags |= unix.CLONE_NEWUSER
-	}
-	// Shared namespaces are joined by stage-2 itself (net, uts, ipc).
-	for ns := range c.NamespaceShare {
-		flags &^= config.NamespaceFlags[ns]
-	}
-	// The cgroup namespace is unshared by stage-2 after the cgroup join,
-	// so its root is the container's cgroup.
-	flags &^= unix.CLONE_NEWCGROUP
-	return flags
+// cgroupNSSupported reports whether the kernel has cgroup namespaces.
+func cgroupNSSupported() bool {
+	_, err := os.Stat("/proc/self/ns/cgroup")
+	return err == nil
 }
 
-func (m *Monitor) wantCgroupNS() bool {
-	c := m.cfg
-	if _, err := os.Stat("/proc/self/ns/cgroup"); err != nil {
-		return false
+// CheckConfig is what a start checks before anything is made: it refuses
+// configurations whose namespaces contradict their other settings (see
+// checkNamespaces) and returns one warning per setting the start will not
+// apply. Tools call it to report both on the terminal; the monitor calls
+// it again on every boot (a reboot rereads the configuration).
+func CheckConfig(c *config.Container) (warnings []string, err error) {
+	p := planNamespaces(c, cgroupNSSupported())
+	if err := checkNamespaces(c, p); err != nil {
+		return nil, err
 	}
-	for _, n := range c.NamespaceKeep {
-		if n == "cgroup" {
-			return false
-		}
-	}
-	if len(c.NamespaceClone) > 0 {
-		for _, n := range c.NamespaceClone {
-			if n == "cgroup" {
-				return true
-			}
-		}
-		return false
-	}
-	return true
+	return namespaceWarnings(c, p), nil
 }
 
 // startOnce brings one boot of the container to RUNNING. On error the
 // caller tears down whatever was made.
 func (m *Monitor) startOnce() (err error) {
 	c := m.cfg
+	m.ns = planNamespaces(c, cgroupNSSupported())
+	if err := checkNamespaces(c, m.ns); err != nil {
+		return err
+	}
+	m.log.Debugf("namespaces: %s", m.ns)
+	for _, w := range namespaceWarnings(c, m.ns) {
+		m.log.Warnf("%s", w)
+	}
 	m.hookEnv = &hooks.Env{
 		Name: m.spec.Name, ConfigFile: m.spec.ConfigFile, RootfsMount: rootfsMountPoint(c, m.spec.LXCPath, m.spec.Name),
 		RootfsPath: rootfsPathValue(c), Console: c.ConsolePath, ConsoleLog: c.ConsoleLogfile,
@@ -325,6 +305,10 @@ func (m *Monitor) startOnce() (err error) {
 	if err := hooks.Run(c.Hooks["pre-start"], "pre-start", m.hookEnv, nil, nil); err != nil {
 		return err
 	}
+	if m.shared, err = openSharedAll(c, m.ns, m.spec.LXCPath); err != nil {
+		return err
+	}
+	defer m.closeShared()
 	// With the C supervisor, everything stage-2 will do is decided now,
 	// before it exists: the plan.
 	var plan *os.File
@@ -362,7 +346,7 @@ func (m *Monitor) startOnce() (err error) {
 	}
 	// Started from the monitor's pinned main thread: Pdeathsig belongs to
 	// the thread that forks (golang/go#27505).
-	err = cmd.Start()
+	err = m.startInPIDNamespace(cmd)
 	child.Close()
 	if plan == nil && len(cmd.ExtraFiles) > 2 {
 		cmd.ExtraFiles[2].Close() // the log file, now the child's
@@ -390,7 +374,10 @@ func (m *Monitor) startOnce() (err error) {
 	if err := m.applyCgroupLimits(); err != nil {
 		return err
 	}
-	if !network.SharesHostNetwork(c) && c.NamespaceShare["net"] == "" {
+	// Devices are made only in a network namespace the container owns:
+	// never in the host's (lxc.namespace.keep = net, refused above when
+	// devices are configured) nor in a shared one.
+	if m.ns.owns("net") {
 		nd, err := network.Setup(&network.Context{Name: m.spec.Name, LXCPath: m.spec.LXCPath, Config: c, InitPID: cmd.Process.Pid, Log: m.log, HookEnv: m.hookEnv})
 		if err != nil {
 			return err
@@ -404,7 +391,17 @@ func (m *Monitor) startOnce() (err error) {
 	if plan != nil {
 		return m.runSupervisor(parent)
 	}
-	setup := syncMsg{Kind: msgSetup, Spec: m.spec, CgroupNS: m.wantCgroupNS(), Unified: m.host.Layout == cgroup.Unified}
+	setup := syncMsg{Kind: msgSetup, Spec: m.spec, CgroupNS: m.ns.owns("cgroup"), Unified: m.host.Layout == cgroup.Unified}
+	if m.ns.owns("uts") {
+		setup.Hostname = c.UTSName
+	}
+	setup.Sysctls = ownSysctls(c, m.ns)
+	setup.SharedMnt = m.ns["mnt"] == nsShared
+	if m.ns["pid"] == nsShared {
+		setup.Pdeathsig = c.MonitorSignalPdeath
+	}
+	setup.TimeNS = m.ns.owns("time")
+	setup.TimeOffsets = timeOffsetsText(c)
 	for _, h := range m.host.Hierarchies {
 		if h.V2 {
 			setup.HasUnified = true
@@ -428,6 +425,9 @@ func (m *Monitor) startOnce() (err error) {
 			m.log.Tracef("block rootfs mounted (detached)")
 		}
 	}
+	var joinFDs []int
+	setup.Join, joinFDs = m.joinList()
+	setupFDs = append(setupFDs, joinFDs...)
 	if err := ctl.Send(parent, setup, setupFDs); err != nil {
 		return fmt.Errorf("send setup to container init: %w", err)
 	}

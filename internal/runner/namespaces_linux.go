@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/network"
 )
@@ -189,6 +191,32 @@ func where(c *config.Container, key string) string {
 		return src.String() + ": "
 	}
 	return ""
+}
+
+// timeOffsetsText is what /proc/PID/timens_offsets takes for
+// lxc.time.offset.boot and .monotonic: one "CLOCK SECONDS NANOSECONDS"
+// line per clock with an offset. As LXC, a seconds offset wins over a
+// nanoseconds one (a key set twice in different units keeps both parts);
+// the kernel wants 0 <= nanoseconds < 1 s, so -500ms is -1 s + 500000000 ns.
+func timeOffsetsText(c *config.Container) string {
+	var b strings.Builder
+	for _, o := range []struct {
+		clock     int
+		sec, nsec int64
+	}{{unix.CLOCK_BOOTTIME, c.TimeOffsetBootSec, c.TimeOffsetBootNsec}, {unix.CLOCK_MONOTONIC, c.TimeOffsetMonotonicSec, c.TimeOffsetMonotonicNsec}} {
+		if o.sec == 0 && o.nsec == 0 {
+			continue
+		}
+		sec, nsec := o.sec, int64(0)
+		if sec == 0 {
+			sec, nsec = o.nsec/1e9, o.nsec%1e9
+			if nsec < 0 {
+				sec, nsec = sec-1, nsec+1e9
+			}
+		}
+		fmt.Fprintf(&b, "%d %d %d\n", o.clock, sec, nsec)
+	}
+	return b.String()
 }
 
 func timeOffsetKey(c *config.Container) string {

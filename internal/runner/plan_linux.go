@@ -40,7 +40,9 @@ type planner struct {
 	spec  *Spec
 	c     *config.Container
 	cg    hostCgroups
-	files []*os.File // extra descriptors, planFD onwards
+	ns    nsPlan              // the namespaces (namespaces_linux.go)
+	share map[string]*os.File // the shared ones, opened by the monitor
+	files []*os.File          // extra descriptors, planFD onwards
 	env   *hooks.Env
 	// block is block storage (loop, LVM, ZFS) mounted detached on the
 	// host side for the stage-2 to attach; the caller closes it once the
@@ -50,8 +52,8 @@ type planner struct {
 
 // buildPlan returns the encoded plan and the descriptors it refers to
 // (the caller passes them to the stage-2 from fd planFD on, in order).
-func buildPlan(spec *Spec, c *config.Container, cg hostCgroups) ([]byte, []*os.File, *storage.Mounted, error) {
-	pl := &planner{spec: spec, c: c, cg: cg}
+func buildPlan(spec *Spec, c *config.Container, cg hostCgroups, ns nsPlan, shared map[string]*os.File) ([]byte, []*os.File, *storage.Mounted, error) {
+	pl := &planner{spec: spec, c: c, cg: cg, ns: ns, share: shared}
 	err := pl.build()
 	var b []byte
 	if err == nil {
@@ -92,7 +94,15 @@ func (pl *planner) build() error {
 	if pl.cg.cgroupNS {
 		pl.add(sv.OpUnshare, 0, uint64(unix.CLONE_NEWCGROUP))
 	}
-	if c.UTSName != "" {
+	if pl.ns.owns("time") {
+		pl.add(sv.OpUnshare, 0, uint64(unix.CLONE_NEWTIME))
+		if offsets := timeOffsetsText(c); offsets != "" {
+			pl.add(sv.OpProcSelf, 0, "timens_offsets", offsets)
+		}
+	}
+	// Only in the container's own UTS namespace: a shared one keeps its
+	// name, a kept one is the host's.
+	if c.UTSName != "" && pl.ns.owns("uts") {
 		pl.add(sv.OpHostname, 0, c.UTSName)
 	}
 	pl.add(sv.OpSetsid, 0)
@@ -211,21 +221,19 @@ func (pl *planner) build() error {
 // joinShared: lxc.namespace.share.* joined first, from descriptors we
 // open here (the stage-2 does no /proc lookups of other processes).
 func (pl *planner) joinShared() error {
-	for _, ns := range config.NamespaceNames {
-		target, ok := pl.c.NamespaceShare[ns]
-		if !ok || target == "" {
-			continue
-		}
-		if ns == "pid" || ns == "mnt" || ns == "user" {
+	if pl.ns["pid"] == nsShared && pl.c.MonitorSignalPdeath != 0 {
+		pl.add(sv.OpPdeathsig, 0, uint64(pl.c.MonitorSignalPdeath))
+	}
+	for _, ns := range pl.ns.joined() {
+		switch ns {
+		case "pid":
+			continue // the monitor forks us into it
+		case "mnt", "user":
 			return fmt.Errorf("lxc.namespace.share.%s is not supported yet", ns)
 		}
-		pid, err := resolveSharePID(target, pl.spec.LXCPath)
+		f, err := dupFile(pl.share[ns])
 		if err != nil {
-			return fmt.Errorf("lxc.namespace.share.%s = %s: %w", ns, target, err)
-		}
-		f, err := os.Open(fmt.Sprintf("/proc/%d/ns/%s", pid, ns))
-		if err != nil {
-			return fmt.Errorf("open %s namespace of pid %d: %w", ns, pid, err)
+			return err
 		}
 		pl.add(sv.OpSetns, 0, planFD+len(pl.files), uint64(config.NamespaceFlags[ns]))
 		pl.files = append(pl.files, f)
@@ -358,8 +366,8 @@ func (pl *planner) mounts() error {
 		procMounted = true
 		pl.add(sv.OpMkdir, sv.NoSymlink, "proc", 0o555)
 		pl.fsmount("proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "", "proc", sv.CreateNone, sv.NoSymlink|sv.MustDir)
-		for _, kv := range c.Sysctls {
-			pl.add(sv.OpWrite, 0, "proc/sys/"+strings.ReplaceAll(kv.Key, ".", "/"), []byte(kv.Value), uint64(unix.PROC_SUPER_MAGIC))
+		for _, kv := range ownSysctls(c, pl.ns) {
+			pl.add(sv.OpWrite, 0, "proc/sys/"+strings.ReplaceAll(kv[0], ".", "/"), []byte(kv[1]), uint64(unix.PROC_SUPER_MAGIC))
 		}
 		if mode == "mixed" {
 			var holes []string

@@ -86,4 +86,27 @@ type syncMsg struct {
 	// container's block-backed filesystem as a detached mount (open_tree
 	// clone) that stage-2 attaches at the rootfs mount point.
 	BlockRootfs bool `json:"block_rootfs,omitempty"`
+
+	// What the monitor decided about namespaces (namespaces_linux.go);
+	// stage-2 only carries it out, and changes nothing in a namespace the
+	// container does not own.
+	//
+	// Join lists the shared namespaces to enter, in this order; one
+	// descriptor each follows the setup message.
+	Join []string `json:"join,omitempty"`
+	// Hostname is set in the container's own UTS namespace ("": none).
+	Hostname string `json:"hostname,omitempty"`
+	// Sysctls are the lxc.sysctl.* settings to write (those of shared or
+	// kept namespaces are left out).
+	Sysctls [][2]string `json:"sysctls,omitempty"`
+	// SharedMnt: the mount namespace is another container's; nothing is
+	// mounted in it (no rootfs, no pivot).
+	SharedMnt bool `json:"shared_mnt,omitempty"`
+	// Pdeathsig is lxc.monitor.signal.pdeath for stage-2 to set itself
+	// (when it was not set at fork).
+	Pdeathsig int `json:"pdeathsig,omitempty"`
+	// TimeNS asks for a time namespace, with TimeOffsets written to
+	// /proc/self/timens_offsets (timeOffsetsText).
+	TimeNS      bool   `json:"timens,omitempty"`
+	TimeOffsets string `json:"time_offsets,omitempty"`
 }

@@ -17,7 +17,7 @@ func (m *Monitor) plan() (*os.File, []*os.File, error) {
 	if err := m.detectHost(); err != nil {
 		return nil, nil, err
 	}
-	hc := hostCgroups{cgroupNS: m.wantCgroupNS(), unified: m.host.Layout == cgroup.Unified}
+	hc := hostCgroups{cgroupNS: m.ns.owns("cgroup"), unified: m.host.Layout == cgroup.Unified}
 	for _, h := range m.host.Hierarchies {
 		if h.V2 {
 			hc.hasUnified = true
@@ -25,7 +25,7 @@ func (m *Monitor) plan() (*os.File, []*os.File, error) {
 			hc.v1 = append(hc.v1, h.Controllers)
 		}
 	}
-	b, files, block, err := buildPlan(m.spec, m.cfg, hc)
+	b, files, block, err := buildPlan(m.spec, m.cfg, hc, m.ns, m.shared)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -135,11 +135,14 @@ func (m *Monitor) recvStage2(sock int) (*supervisor.Msg, error) {
 // stage2Attr are the clone flags, id maps and death signal of a stage-2.
 func (m *Monitor) stage2Attr() (*syscall.SysProcAttr, error) {
 	c := m.cfg
-	attr := &syscall.SysProcAttr{Cloneflags: m.cloneFlags()}
-	if sig := c.MonitorSignalPdeath; sig != 0 {
+	attr := &syscall.SysProcAttr{Cloneflags: m.ns.cloneFlags()}
+	// In a shared PID namespace the parent is outside, so the child's
+	// getppid() is 0 and Go's fork code, taking that for a dead parent,
+	// would send the signal at once: stage-2 sets it itself there.
+	if sig := c.MonitorSignalPdeath; sig != 0 && m.ns["pid"] != nsShared {
 		attr.Pdeathsig = syscall.Signal(sig)
 	}
-	if len(c.IDMaps) > 0 {
+	if len(c.IDMaps) > 0 && m.ns.owns("user") {
 		for _, im := range c.IDMaps {
 			idm := syscall.SysProcIDMap{ContainerID: int(im.NSID), HostID: int(im.HostID), Size: int(im.Range)}
 			if im.Kind == 'u' {

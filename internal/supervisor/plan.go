@@ -61,6 +61,7 @@ const (
 	OpExec
 	OpInit
 	OpAttach
+	OpPdeathsig
 	opMax
 )
 
@@ -72,7 +73,7 @@ var Schema = map[Op]string{
 	OpSetattr: "suuu", OpMkdir: "su", OpSymlink: "ss", OpMknod: "suuu", OpWrite: "sbu",
 	OpCreate: "sbu", OpDevpts: "sl", OpPty: "luuuu", OpReady: "", OpPivot: "", OpStdio: "u",
 	OpProcSelf: "ss", OpRlimit: "uuu", OpCaps: "u", OpNNP: "", OpSeccomp: "b", OpSetuser: "uub",
-	OpChdir: "s", OpExec: "lls", OpInit: "lluubs", OpAttach: "us",
+	OpChdir: "s", OpExec: "lls", OpInit: "lluubs", OpAttach: "us", OpPdeathsig: "u",
 }
 
 // Flags of an operation (plan.h OPF_*).

@@ -71,7 +71,7 @@ func TestNetworkNeverInHostNamespace(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			s := testutil.NewScratchNS(t)
-			p, n := container(t, append(c.lines, "lxc.net.0.type = veth", "lxc.net.0.name = eth0", "lxc.init.cmd = /bin/udhcpc -f -q -i eth0")...)
+			p, n := container(t, append(c.lines, "lxc.net.0.type = veth", "lxc.net.0.name = eth0", "lxc.init.cmd = /bin/udhcpc -n -q -t 1 -T 1 -i eth0")...)
 			args := append(c.tool[1:], "-P", p, "-n", n)
 			if c.tool[0] == "lxc-execute" {
 				args = append(args, "--", "/bin/true")
@@ -101,6 +101,21 @@ func TestNetworkNeverInHostNamespace(t *testing.T) {
 		}
 		if got, want := nsLink(t, scratchInitPID(t, s, p, n), "net"), s.NSLink("net"); got != want {
 			t.Errorf("container network namespace %s, want the (scratch) host's %s", got, want)
+		}
+		// lxc-device has nothing to move into it: the host's interface
+		// stays as it is (not taken down, not renamed).
+		if r := testutil.RunCmd(t, s.Cmd("ip", "link", "add", "d0", "up", "type", "veth", "peer", "name", "d0p")); r.Code != 0 {
+			t.Fatalf("ip link add: %s", r)
+		}
+		r := s.Run("lxc-device", "-P", p, "-n", n, "add", "d0", "d1")
+		if r.Code != 1 || !strings.Contains(r.Stderr, "the container uses the host's network namespace") {
+			t.Errorf("lxc-device add into the host's namespace: %s", r)
+		}
+		if links := strings.Join(s.Links(), " "); links != "lo d0p d0" && links != "lo d0 d0p" {
+			t.Errorf("links after lxc-device: %s", links)
+		}
+		if out, _ := s.Cmd("ip", "-o", "link", "show", "d0").Output(); !strings.Contains(string(out), ",UP") {
+			t.Errorf("lxc-device took the host's interface down: %s", out)
 		}
 	})
 }
@@ -240,5 +255,33 @@ func TestSharePID(t *testing.T) {
 		if r := testutil.Run(t, "lxc-info", "-P", p, "-n", a, "-s"); !strings.Contains(r.Stdout, "RUNNING") {
 			t.Errorf("%s after %s stopped: %s", a, b, r)
 		}
+	}
+}
+
+// TestTimeNamespaceOffsets: lxc.time.offset.boot and .monotonic give the
+// container a time namespace with those offsets (init and lxc-attach see
+// the shifted clocks); keeping the host's time namespace with offsets is
+// refused, as LXC refuses it.
+func TestTimeNamespaceOffsets(t *testing.T) {
+	if _, err := os.Stat("/proc/self/ns/time"); err != nil {
+		t.Fatal("the kernel has no time namespaces (CONFIG_TIME_NS)")
+	}
+	p, n := container(t, "lxc.time.offset.boot = 1000000s", "lxc.time.offset.monotonic = -1500ms")
+	start(t, p, n)
+	pid := initPID(t, p, n)
+	if nsLink(t, pid, "time") == nsLink(t, os.Getpid(), "time") {
+		t.Fatal("init is in the host's time namespace")
+	}
+	got := strings.Fields(readProc(t, pid, "timens_offsets"))
+	if want := "monotonic -2 500000000 boottime 1000000 0"; strings.Join(got, " ") != want {
+		t.Errorf("timens_offsets %q, want %q", got, want)
+	}
+	r := testutil.MustRun(t, "lxc-attach", "-P", p, "-n", n, "--", "cat", "/proc/uptime")
+	if up, err := strconv.ParseFloat(strings.Fields(r.Stdout + " x")[0], 64); err != nil || up < 1000000 {
+		t.Errorf("uptime inside %q, want at least 1000000 s", r.Stdout)
+	}
+	p2, n2 := container(t, "lxc.time.offset.boot = 1h", "lxc.namespace.keep = time")
+	if r := testutil.Run(t, "lxc-start", "-P", p2, "-n", n2); r.Code != 1 || !strings.Contains(r.Stderr, "lxc.namespace.keep = time") {
+		t.Errorf("offsets with the host's time namespace kept: %s", r)
 	}
 }

@@ -47,6 +47,7 @@ static const char *const op_schema[OP_MAX] = {
 	[OP_EXEC] = "lls",
 	[OP_INIT] = "lluubs",
 	[OP_ATTACH] = "us",
+	[OP_PDEATHSIG] = "u",
 };
 
 static uint16_t rd16(const unsigned char *p)

@@ -73,6 +73,7 @@ enum {
 	OP_EXEC,         /* l argv, l env, s PATH to search: exec the container's init */
 	OP_INIT,         /* l argv, l env, u uid, u gid, b groups, s name: lxc-execute's pid 1 */
 	OP_ATTACH,       /* u fd, s host path: attach a detached mount (block rootfs) */
+	OP_PDEATHSIG,    /* u signal: the parent-death signal (when the fork could not set it) */
 	OP_MAX
 };
 

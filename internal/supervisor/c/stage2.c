@@ -1038,6 +1038,11 @@ void stage2_main(void)
 		case OP_EXEC:
 			op_exec(o);
 			break;
+		case OP_PDEATHSIG:
+			/* Created in a shared PID namespace, we could not get it at fork. */
+			if (prctl(PR_SET_PDEATHSIG, (unsigned long)arg_u64(o, 0), 0, 0, 0) < 0)
+				die(errno, "set the parent-death signal");
+			break;
 		case OP_INIT:
 			init_main(o, list_vec(&o->a[0]), list_vec(&o->a[1]));
 		}

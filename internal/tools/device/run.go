@@ -1,6 +1,7 @@
 package devicetool
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -94,6 +95,16 @@ func moveNetDev(src, dst string, pid int, add bool) error {
 		return fmt.Errorf("open network namespace: %w", err)
 	}
 	defer ns.Close()
+	// A container in our own network namespace (lxc.net type none,
+	// lxc.namespace.keep = net) has nothing to move into: "moving" would
+	// only take the host's interface down and rename it.
+	if own, err := netns.Get(); err == nil {
+		same := own.Equal(ns)
+		own.Close()
+		if same {
+			return errors.New("the container uses the host's network namespace")
+		}
+	}
 	h, err := netlink.NewHandleAt(ns)
 	if err != nil {
 		return err
