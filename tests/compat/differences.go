@@ -194,6 +194,27 @@ var Differences = []Difference{
 		Golxc:  "left in place (with a warning) unless golxc made it, as for a dir rootfs outside the container",
 		Reason: "an image the admin pointed a container at is their data",
 	},
+	{
+		ID:     "keep-net-devices",
+		Area:   "lxc-start, lxc-execute: `lxc.namespace.keep = net` (or `lxc.namespace.clone` without net) with `lxc.net.N` devices",
+		LXC:    "with `keep = user net` the container starts in the host's network namespace and its devices are silently not made (with `keep = net` the start fails for an unrelated reason, exit 1)",
+		Golxc:  "refused before anything is made: exit 1, one line naming the device's type key and the namespace key",
+		Reason: "the container's network tools (a DHCP client) would run on the host's interfaces; a contradiction is an error, not a guess",
+	},
+	{
+		ID:     "share-lxcpath-name",
+		Area:   "lxc-start `--share-KIND=LXCPATH/NAME`, `lxc.namespace.share.KIND`",
+		LXC:    "looks NAME up in an lxcpath named NAME (5.0.2 bug in lxc_inherit_namespace), so the start fails",
+		Golxc:  "container NAME of lxcpath LXCPATH (relative to the working directory), as LXC means; an absolute path that is a container directory rather than a namespace file is accepted too",
+		Reason: "the form exists to reach containers of another lxcpath",
+	},
+	{
+		ID:     "time-offset-negative",
+		Area:   "`lxc.time.offset.boot`, `lxc.time.offset.monotonic`",
+		LXC:    "a negative offset in h, m, ms or us makes the config unloadable (its overflow check divides INT64_MIN as an unsigned number); a negative or over-a-second offset in ns loads but fails the start (the kernel wants 0 <= ns < 1 s)",
+		Golxc:  "negative offsets are accepted in every unit and written to the kernel as seconds plus 0..999999999 ns",
+		Reason: "the kernel takes negative offsets; the unit should not decide whether a valid one loads",
+	},
 }
 
 // Lookup returns the entry with id; ok is false for an unknown id.
