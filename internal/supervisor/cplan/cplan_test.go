@@ -16,7 +16,7 @@ func TestConstantsAgree(t *testing.T) {
 	if PlanMagic != sv.PlanMagic || PlanVersion != sv.PlanVersion || SyncMagic != sv.SyncMagic || SyncWarn != sv.SyncWarn {
 		t.Fatalf("magic/version/sync constants differ from plan.h")
 	}
-	if OpMax != int(sv.OpAttach)+1 || OpBind != int(sv.OpBind) || OpInit != int(sv.OpInit) || OpfDevNull != int(sv.DevNull) {
+	if OpMax != len(sv.Schema)+1 || OpBind != int(sv.OpBind) || OpInit != int(sv.OpInit) || OpfDevNull != int(sv.DevNull) {
 		t.Fatalf("operation numbering differs from plan.h")
 	}
 	if SyncMsgSize != 24 {
