@@ -122,28 +122,14 @@ func (s *stage2) run() error {
 	if _, err := unix.Setsid(); err != nil && err != unix.EPERM {
 		return fmt.Errorf("setsid: %w", err)
 	}
-	if err := rootfs.MakeHostMountsSlave(); err != nil {
-		return err
+	if !s.setup.SharedMnt {
+		if err := rootfs.MakeHostMountsSlave(); err != nil {
+			return err
+		}
 	}
 	if err := hooks.Run(c.Hooks["pre-mount"], "pre-mount", s.env, nil, nil); err != nil {
 		return err
 	}
-	if c.RootfsPath == "" {
-		return errors.New("lxc.rootfs.path is not set: containers sharing the host's root filesystem are not supported")
-	}
-	mountPoint := rootfsMountPoint(c, s.spec.LXCPath, s.spec.Name)
-	rootDir, err := mountRootfsSource(c, mountPoint, blockMount)
-	closeAll(files) // the attached mount no longer needs its descriptor
-	if err != nil {
-		return err
-	}
-	root, err := rootfs.Prepare(rootDir, mountPoint, c.RootfsOptions)
-	if err != nil {
-		return err
-	}
-	s.root = root
-	root.Warn = s.log.Warnf
-	root.Debug = s.log.Debugf
 	// The profile is a host file: compile it before we pivot away.
 	if c.SeccompProfile != "" {
 		p, err := seccomp.ParseFile(c.SeccompProfile)
@@ -154,9 +140,34 @@ func (s *stage2) run() error {
 			return fmt.Errorf("lxc.seccomp.profile %s: %w", c.SeccompProfile, err)
 		}
 	}
-	devpts, ttys, console, err := s.buildRootfs()
-	if err != nil {
-		return err
+	var devpts *os.File
+	var ttys []*terminal.Pty
+	var console *terminal.Pty
+	if s.setup.SharedMnt {
+		closeAll(files)
+		if devpts, console, err = sharedMntConsole(c, s.log.Warnf); err != nil {
+			return err
+		}
+	} else {
+		if c.RootfsPath == "" {
+			return errors.New("lxc.rootfs.path is not set: containers sharing the host's root filesystem are not supported")
+		}
+		mountPoint := rootfsMountPoint(c, s.spec.LXCPath, s.spec.Name)
+		rootDir, err := mountRootfsSource(c, mountPoint, blockMount)
+		closeAll(files) // the attached mount no longer needs its descriptor
+		if err != nil {
+			return err
+		}
+		root, err := rootfs.Prepare(rootDir, mountPoint, c.RootfsOptions)
+		if err != nil {
+			return err
+		}
+		s.root = root
+		root.Warn = s.log.Warnf
+		root.Debug = s.log.Debugf
+		if devpts, ttys, console, err = s.buildRootfs(); err != nil {
+			return err
+		}
 	}
 	// Hand the terminals to the monitor, which then applies the device
 	// rules and runs start-host hooks before releasing us.
@@ -185,11 +196,13 @@ func (s *stage2) run() error {
 	if err != nil || goMsg.Kind != msgGo {
 		return fmt.Errorf("waiting for the monitor: %v", err)
 	}
-	if err := root.PivotRoot(); err != nil {
-		return err
+	if s.root != nil {
+		if err := s.root.PivotRoot(); err != nil {
+			return err
+		}
+		s.log.Tracef("pivoted into the container's root")
+		s.root.Close()
 	}
-	s.log.Tracef("pivoted into the container's root")
-	root.Close()
 	if console != nil && !s.spec.PassStdio {
 		if err := useConsole(console.Peer); err != nil {
 			return err
@@ -403,14 +416,49 @@ func (s *stage2) cgroupAutomount() error {
 func joinShared(names []string, files []*os.File) error {
 	for i, n := range names {
 		switch n {
-		case "user", "mnt":
+		case "user":
 			return fmt.Errorf("lxc.namespace.share.%s is not supported yet", n)
+		case "mnt":
+			// setns(CLONE_NEWNS) wants a filesystem context of our own;
+			// Go's threads share one until this thread unshares it.
+			if err := unix.Unshare(unix.CLONE_FS); err != nil {
+				return fmt.Errorf("unshare filesystem context: %w", err)
+			}
 		}
 		if err := unix.Setns(int(files[i].Fd()), int(config.NamespaceFlags[n])); err != nil {
 			return fmt.Errorf("join the shared %s namespace: %w", nsTitle(n), err)
 		}
 	}
 	return nil
+}
+
+// sharedMntConsole is the terminal setup in another container's mount
+// namespace, where nothing is mounted: the console is a pty of its devpts
+// (no /dev/console bind, no ttys), and that devpts is the one lxc-attach
+// gets its ptys from.
+func sharedMntConsole(c *config.Container, warn func(string, ...any)) (*os.File, *terminal.Pty, error) {
+	devpts, err := os.OpenFile("/dev/pts", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open /dev/pts of the shared mount namespace: %w", err)
+	}
+	var sfs unix.Statfs_t
+	if err := unix.Fstatfs(int(devpts.Fd()), &sfs); err != nil || sfs.Type != unix.DEVPTS_SUPER_MAGIC {
+		devpts.Close()
+		return nil, nil, errors.New("/dev/pts of the shared mount namespace is not a devpts instance")
+	}
+	if c.ConsolePath == "none" {
+		return devpts, nil, nil
+	}
+	console, err := terminal.Alloc(devpts)
+	if err != nil {
+		// The other container's lxc.pty.max may leave no pty free: init
+		// then runs without a console.
+		warn("no console: %v", err)
+		return devpts, nil, nil
+	}
+	unix.Fchmod(int(console.Peer.Fd()), 0o620)
+	unix.Fchown(int(console.Peer.Fd()), 0, 0)
+	return devpts, console, nil
 }
 
 // unshareTime makes the time namespace the container's init will run in

@@ -287,7 +287,8 @@ func (m *Monitor) startOnce() (err error) {
 		RootfsPath: rootfsPathValue(c), Console: c.ConsolePath, ConsoleLog: c.ConsoleLogfile,
 		LogLevel: levelName(m.spec.LogLevel), Version: c.HookVersion, Environment: c.Environment,
 	}
-	if c.RootfsPath != "" {
+	// In a shared mount namespace the rootfs is the other container's.
+	if c.RootfsPath != "" && m.ns["mnt"] != nsShared {
 		if err := checkRootfs(c); err != nil {
 			return err
 		}
@@ -411,7 +412,7 @@ func (m *Monitor) startOnce() (err error) {
 	}
 	m.log.Tracef("cgroups joined, network configured")
 	var setupFDs []int
-	if c.RootfsPath != "" {
+	if c.RootfsPath != "" && m.ns["mnt"] != nsShared {
 		bm, err := mountBlockRootfs(c, m.hookEnv.RootfsMount)
 		if err != nil {
 			return err

@@ -271,6 +271,9 @@ func namespaceWarnings(c *config.Container, p nsPlan) []string {
 		if c.TTYMax > 0 {
 			keys = append(keys, "lxc.tty.max")
 		}
+		if len(c.Sysctls) > 0 {
+			keys = append(keys, "lxc.sysctl.*")
+		}
 		if len(keys) > 0 {
 			w = append(w, fmt.Sprintf("%s not applied: %s (no mounts are made in it)", strings.Join(keys, ", "), whyNot(c, p, "mnt")))
 		}

@@ -106,37 +106,42 @@ func (pl *planner) build() error {
 		pl.add(sv.OpHostname, 0, c.UTSName)
 	}
 	pl.add(sv.OpSetsid, 0)
-	pl.add(sv.OpRslave, 0)
-	pl.hook("pre-mount", pl.env)
-	if c.RootfsPath == "" {
-		return errors.New("lxc.rootfs.path is not set: containers sharing the host's root filesystem are not supported")
+	sharedMnt := pl.ns["mnt"] == nsShared
+	if !sharedMnt {
+		pl.add(sv.OpRslave, 0)
 	}
-	if err := pl.root(); err != nil {
+	pl.hook("pre-mount", pl.env)
+	prog, err := seccompProgram(c)
+	if err != nil {
 		return err
 	}
-	var prog []byte
-	if c.SeccompProfile != "" {
-		p, err := seccomp.ParseFile(c.SeccompProfile)
-		if err != nil {
+	ttys := c.TTYMax
+	if sharedMnt {
+		// Another container's mount namespace: nothing is mounted in it
+		// (no rootfs, /dev, ttys or pivot); the console is a pty of its
+		// devpts, init's stdio only.
+		ttys = 0
+		pl.add(sv.OpDevpts, sv.Existing, "/dev/pts", sv.List(nil))
+		if c.ConsolePath != "none" {
+			// Optional: the other container's lxc.pty.max may leave no
+			// pty free; init then runs without a console.
+			pl.add(sv.OpPty, sv.Optional, sv.List(nil), 0o620, 0, 0, sv.PtyConsole)
+		}
+		pl.add(sv.OpReady, 0)
+	} else {
+		if c.RootfsPath == "" {
+			return errors.New("lxc.rootfs.path is not set: containers sharing the host's root filesystem are not supported")
+		}
+		if err := pl.root(); err != nil {
 			return err
 		}
-		ins, err := seccomp.Compile(p)
-		if err != nil {
-			return fmt.Errorf("lxc.seccomp.profile %s: %w", c.SeccompProfile, err)
+		if err := pl.mounts(); err != nil {
+			return err
 		}
-		for _, in := range ins {
-			var f [8]byte
-			f[0], f[1], f[2], f[3] = byte(in.Op), byte(in.Op>>8), in.Jt, in.Jf
-			f[4], f[5], f[6], f[7] = byte(in.K), byte(in.K>>8), byte(in.K>>16), byte(in.K>>24)
-			prog = append(prog, f[:]...)
-		}
+		pl.terminals()
+		pl.add(sv.OpReady, 0)
+		pl.add(sv.OpPivot, 0)
 	}
-	if err := pl.mounts(); err != nil {
-		return err
-	}
-	pl.terminals()
-	pl.add(sv.OpReady, 0)
-	pl.add(sv.OpPivot, 0)
 	switch {
 	case spec.PassStdio:
 		pl.add(sv.OpStdio, 0, sv.StdioKeep)
@@ -159,7 +164,7 @@ func (pl *planner) build() error {
 		pl.add(sv.OpRlimit, 0, res, p.Soft, p.Hard)
 	}
 	pl.hook("start", &hooks.Env{Name: spec.Name, Version: c.HookVersion, LogLevel: pl.env.LogLevel, Environment: c.Environment})
-	env := initEnv(c, spec, c.TTYMax)
+	env := initEnv(c, spec, ttys)
 	if c.InitCwd != "" {
 		pl.add(sv.OpMkdir, 0, c.InitCwd, 0o755)
 	}
@@ -218,6 +223,30 @@ func (pl *planner) build() error {
 	return nil
 }
 
+// seccompProgram compiles lxc.seccomp.profile into the struct sock_filter
+// array the supervisor loads (empty without a profile).
+func seccompProgram(c *config.Container) ([]byte, error) {
+	if c.SeccompProfile == "" {
+		return nil, nil
+	}
+	p, err := seccomp.ParseFile(c.SeccompProfile)
+	if err != nil {
+		return nil, err
+	}
+	ins, err := seccomp.Compile(p)
+	if err != nil {
+		return nil, fmt.Errorf("lxc.seccomp.profile %s: %w", c.SeccompProfile, err)
+	}
+	var prog []byte
+	for _, in := range ins {
+		var f [8]byte
+		f[0], f[1], f[2], f[3] = byte(in.Op), byte(in.Op>>8), in.Jt, in.Jf
+		f[4], f[5], f[6], f[7] = byte(in.K), byte(in.K>>8), byte(in.K>>16), byte(in.K>>24)
+		prog = append(prog, f[:]...)
+	}
+	return prog, nil
+}
+
 // joinShared: lxc.namespace.share.* joined first, from descriptors we
 // open here (the stage-2 does no /proc lookups of other processes).
 func (pl *planner) joinShared() error {
@@ -228,7 +257,7 @@ func (pl *planner) joinShared() error {
 		switch ns {
 		case "pid":
 			continue // the monitor forks us into it
-		case "mnt", "user":
+		case "user":
 			return fmt.Errorf("lxc.namespace.share.%s is not supported yet", ns)
 		}
 		f, err := dupFile(pl.share[ns])

@@ -87,6 +87,7 @@ const (
 	Quiet     uint16 = 0x40
 	DevNull   uint16 = 0x80
 	Host      uint16 = 0x100
+	Existing  uint16 = 0x200
 )
 
 // Target creation (CREATE_*), pty kinds (PTY_*), stdio modes (STDIO_*).

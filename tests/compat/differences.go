@@ -215,6 +215,13 @@ var Differences = []Difference{
 		Golxc:  "negative offsets are accepted in every unit and written to the kernel as seconds plus 0..999999999 ns",
 		Reason: "the kernel takes negative offsets; the unit should not decide whether a valid one loads",
 	},
+	{
+		ID:     "share-mnt",
+		Area:   "`lxc.namespace.share.mnt`",
+		LXC:    "sets the container's rootfs up inside the shared mount namespace (mounts and pivot_root in the other container), which fails when the rootfs path is not visible there",
+		Golxc:  "joins the mount namespace and mounts nothing in it (no rootfs, /dev, proc, ttys, pivot); the console is a pty of its devpts; a warning names the keys not applied",
+		Reason: "joining a namespace must never change its state: the other container's mounts are its own",
+	},
 }
 
 // Lookup returns the entry with id; ok is false for an unknown id.

@@ -191,3 +191,33 @@ func TestTimeOffsetNegativeUnits(t *testing.T) {
 	}
 	intended(t, "time-offset-negative")
 }
+
+// TestShareMount: LXC 5.0.2 sets its rootfs up inside the shared mount
+// namespace (where the rootfs path is not even visible: the start fails);
+// golxc joins it and mounts nothing, leaving a's mount table as it was.
+func TestShareMount(t *testing.T) {
+	p := newPair(t)
+	p.busybox(t, "a")
+	p.busybox(t, "b")
+	lpid, opid := p.start(t, "a")
+	var codes [2]int
+	for i, s := range p.both() {
+		apid := []int{lpid, opid}[i]
+		before := readProc(t, apid, "mountinfo")
+		r := s.run("lxc-start", "-P", s.path, "-n", s.name("b"), "-s", "lxc.namespace.share.mnt="+s.name("a"))
+		codes[i] = r.Code
+		if r.Code == 0 {
+			if nsOf(t, s.initPID("b"), "mnt") != nsOf(t, apid, "mnt") {
+				t.Errorf("%s: b is not in a's mount namespace", s.label)
+			}
+			s.must("lxc-stop", "-P", s.path, "-n", s.name("b"), "-k")
+		}
+		if s == p.ours && readProc(t, apid, "mountinfo") != before {
+			t.Errorf("golxc: a's mount table changed")
+		}
+	}
+	if codes[0] == 0 || codes[1] != 0 {
+		t.Errorf("lxc.namespace.share.mnt: LXC exit %d, golxc exit %d; share-mnt expects LXC to fail and golxc to start", codes[0], codes[1])
+	}
+	intended(t, "share-mnt")
+}

@@ -285,3 +285,38 @@ func TestTimeNamespaceOffsets(t *testing.T) {
 		t.Errorf("offsets with the host's time namespace kept: %s", r)
 	}
 }
+
+// TestShareMount: lxc.namespace.share.mnt joins the other container's
+// mount namespace and mounts nothing in it (no rootfs, /dev, proc, ttys,
+// pivot): its mount table is the same before, during and after; the
+// container's console is a pty of the other's devpts.
+func TestShareMount(t *testing.T) {
+	p, a := container(t)
+	start(t, p, a)
+	apid := initPID(t, p, a)
+	before := readProc(t, apid, "mountinfo")
+	b := testutil.UniqueName("rt")
+	testutil.BusyboxContainer(t, p, b, "lxc.namespace.share.mnt = "+a)
+	r := testutil.Run(t, "lxc-start", "-P", p, "-n", b)
+	t.Cleanup(func() { testutil.Run(t, "lxc-stop", "-P", p, "-n", b, "-k") })
+	if r.Code != 0 || !strings.Contains(r.Stderr, "lxc.rootfs.path, lxc.mount.*, lxc.tty.max not applied: lxc.namespace.share.mnt = "+a) {
+		t.Fatalf("lxc-start sharing the mount namespace: %s", r)
+	}
+	bpid := initPID(t, p, b)
+	if nsLink(t, bpid, "mnt") != nsLink(t, apid, "mnt") {
+		t.Fatalf("%s is not in the mount namespace of %s", b, a)
+	}
+	if got := readProc(t, apid, "mountinfo"); got != before {
+		t.Errorf("mount table of %s changed:\n%s\nwas\n%s", a, got, before)
+	}
+	if l, _ := os.Readlink(fmt.Sprintf("/proc/%d/fd/0", bpid)); !strings.HasPrefix(l, "/dev/pts/") {
+		t.Errorf("init's stdin is %q, want a pty of the shared devpts", l)
+	}
+	if r := testutil.Run(t, "lxc-attach", "-P", p, "-n", b, "--", "hostname"); r.Code != 0 || strings.TrimSpace(r.Stdout) != b {
+		t.Errorf("lxc-attach into %s: %s", b, r)
+	}
+	testutil.MustRun(t, "lxc-stop", "-P", p, "-n", b, "-k")
+	if got := readProc(t, apid, "mountinfo"); got != before {
+		t.Errorf("mount table of %s changed after %s stopped:\n%s", a, b, got)
+	}
+}

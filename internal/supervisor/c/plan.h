@@ -87,6 +87,7 @@ enum {
 #define OPF_QUIET 0x40    /* OP_INIT: no message when the command cannot run */
 #define OPF_DEVNULL 0x80  /* OP_BIND: the source must be the null device */
 #define OPF_HOST 0x100    /* OP_MKDIR: a host path (before pivot), not one in the rootfs */
+#define OPF_EXISTING 0x200 /* OP_DEVPTS: use the devpts mounted at the (absolute) target; mount nothing */
 
 /* How a target is created before it is mounted on. */
 #define CREATE_NONE 0

@@ -524,7 +524,22 @@ static void op_create(const struct op *o)
 static void op_devpts(const struct op *o)
 {
 	struct statfs sfs;
-	int t = target(str(o, 0), CREATE_DIR, OPF_MUSTDIR), m;
+	int t, m;
+
+	if (o->flags & OPF_EXISTING) {
+		/*
+		 * A shared mount namespace: nothing is mounted in it. Its own
+		 * devpts (at an absolute path of the namespace we joined) gives
+		 * the console; only a devpts instance is accepted.
+		 */
+		ptsfd = open(str(o, 0), O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (ptsfd < 0)
+			die(errno, "open %s", str(o, 0));
+		if (fstatfs(ptsfd, &sfs) < 0 || sfs.f_type != DEVPTS_MAGIC)
+			die(0, "%s is not a devpts instance", str(o, 0));
+		return;
+	}
+	t = target(str(o, 0), CREATE_DIR, OPF_MUSTDIR);
 
 	m = fs_mount("devpts", "devpts", &o->a[1], MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, str(o, 0));
 	attach(m, t, "devpts", str(o, 0));
@@ -642,10 +657,14 @@ static void op_pivot(void)
 static void op_stdio(const struct op *o)
 {
 	int fd = -1;
+	uint64_t mode = arg_u64(o, 0);
 
-	if (arg_u64(o, 0) == STDIO_CONSOLE) {
+	/* An optional console (a shared devpts may have none free): /dev/null. */
+	if (mode == STDIO_CONSOLE && console < 0)
+		mode = STDIO_NULL;
+	if (mode == STDIO_CONSOLE) {
 		fd = console;
-	} else if (arg_u64(o, 0) == STDIO_NULL) {
+	} else if (mode == STDIO_NULL) {
 		fd = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			die(errno, "open /dev/null");
@@ -653,7 +672,7 @@ static void op_stdio(const struct op *o)
 	for (int i = 0; fd >= 0 && i < 3; i++)
 		if (dup3(fd, i, 0) < 0)
 			die(errno, "stdio on fd %d", i);
-	if (arg_u64(o, 0) == STDIO_CONSOLE && ioctl(0, TIOCSCTTY, 0) < 0)
+	if (mode == STDIO_CONSOLE && ioctl(0, TIOCSCTTY, 0) < 0)
 		die(errno, "make console the controlling terminal");
 	if (fd > 2 && fd != console)
 		close(fd);
