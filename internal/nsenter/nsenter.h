@@ -29,6 +29,7 @@ struct nsenter_boot {
 	int32_t setup_uid; /* ids to take after joining a user namespace */
 	int32_t setup_gid;
 	uint32_t remount_sys_proc; /* lxc-attach -R: new mount ns, fresh /proc and /sys */
+	uint32_t exec_plan; /* the attached process performs a plan and execs (attach.c) */
 };
 
 /* The intermediate's answer: the attached process's pid, or an error. */

@@ -2,10 +2,12 @@
 
 package nsenter
 
-// The constructor lives in nsexec.c, compiled by cgo with this package.
+// The constructor lives in nsexec.c, the attached process's set-up in
+// attach.c (which includes the supervisor's plan decoder and security
+// tail), compiled by cgo with this package.
 
 /*
-#cgo CFLAGS: -std=gnu11 -Wall -Wextra -Wno-unused-parameter -O2
+#cgo CFLAGS: -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -O2
 #include "nsenter.h"
 */
 import "C"

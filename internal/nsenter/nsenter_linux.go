@@ -38,6 +38,10 @@ type Bootstrap struct {
 	// RemountSysProc gives the attached process a private mount
 	// namespace with a fresh /proc and /sys (lxc-attach -R).
 	RemountSysProc bool
+	// Plan, when set, is a memfd holding the attached process's
+	// instructions (internal/supervisor encoding): it performs them and
+	// execs from C (attach.c) instead of returning into Go.
+	Plan *os.File
 }
 
 // bootWire and replyWire mirror struct nsenter_boot and nsenter_reply.
@@ -49,6 +53,7 @@ type bootWire struct {
 	SetupUID int32
 	SetupGID int32
 	Remount  uint32
+	ExecPlan uint32
 }
 
 type replyWire struct {
@@ -63,6 +68,9 @@ func (b *Bootstrap) Send(sock int) error {
 	w := bootWire{Magic: magic, Flags: uint32(b.Flags), SetupUID: int32(b.SetupUID), SetupGID: int32(b.SetupGID)}
 	if b.RemountSysProc {
 		w.Remount = 1
+	}
+	if b.Plan != nil {
+		w.ExecPlan = 1
 	}
 	var fds []int
 	if b.PidFD != nil {
@@ -91,6 +99,20 @@ func (b *Bootstrap) Send(sock int) error {
 		}
 		if err != nil {
 			return fmt.Errorf("send namespaces to join: %w", err)
+		}
+		break
+	}
+	if b.Plan == nil {
+		return nil
+	}
+	// Queued behind the bootstrap: the attached process reads it.
+	for {
+		err := unix.Sendmsg(sock, []byte{0}, unix.UnixRights(int(b.Plan.Fd())), nil, unix.MSG_NOSIGNAL)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("send attach instructions: %w", err)
 		}
 		return nil
 	}

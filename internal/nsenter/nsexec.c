@@ -2,7 +2,7 @@
 
 /*
  * nsexec.c: enter a running container's namespaces before the Go runtime
- * starts. This is the only C in golxc.
+ * starts (with attach.c, the only C in lxc-attach).
  *
  * Why C: joining a user namespace needs a single-threaded caller, and
  * joining a mount namespace needs a caller that shares its fs_struct with
@@ -25,10 +25,11 @@
  *     fork with CLONE_PARENT, so the attached process is the CLI's own
  *     child and really is in the pid (and time) namespace, which setns
  *     only applies to children.
- *   - We report its pid in a struct nsenter_reply and exit. The child
+ *   - We report its pid in a struct nsenter_reply and exit. With
+ *     exec_plan the child reads its instructions (a plan) from the same
+ *     channel and execs the command from C (attach.c); otherwise it
  *     returns from this constructor into the Go runtime, already inside
- *     every namespace; the Go stage reads its instructions from the same
- *     channel and finally execs the command.
+ *     every namespace, and the Go stage does the same.
  *
  * From the first instruction we are non-dumpable, so no process of the
  * container can ptrace us or open /proc/<pid>/{fd,mem,environ} while we
@@ -64,6 +65,7 @@
 #endif
 
 extern char *program_invocation_short_name;
+void attach_exec(int sock) __attribute__((noreturn));
 
 /* fail reports an error to the parent and exits; the parent prints it. */
 static void __attribute__((noreturn)) fail(int sock, int err, const char *msg)
@@ -273,6 +275,9 @@ __attribute__((constructor)) static void golxc_nsenter(void)
 	if (pid == 0) {
 		if (b.remount_sys_proc)
 			remount_sys_proc();
+		/* Set up and exec the command here, without a Go runtime (attach.c). */
+		if (b.exec_plan)
+			attach_exec(sock);
 		return; /* into the Go runtime, inside the container */
 	}
 

@@ -237,14 +237,7 @@ func seccompProgram(c *config.Container) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lxc.seccomp.profile %s: %w", c.SeccompProfile, err)
 	}
-	var prog []byte
-	for _, in := range ins {
-		var f [8]byte
-		f[0], f[1], f[2], f[3] = byte(in.Op), byte(in.Op>>8), in.Jt, in.Jf
-		f[4], f[5], f[6], f[7] = byte(in.K), byte(in.K>>8), byte(in.K>>16), byte(in.K>>24)
-		prog = append(prog, f[:]...)
-	}
-	return prog, nil
+	return seccomp.Encode(ins), nil
 }
 
 // joinShared: lxc.namespace.share.* joined first, from descriptors we

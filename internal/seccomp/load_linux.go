@@ -1,6 +1,7 @@
 package seccomp
 
 import (
+	"encoding/binary"
 	"fmt"
 	"runtime"
 	"unsafe"
@@ -27,6 +28,21 @@ func Load(prog []bpf.RawInstruction) error {
 		return fmt.Errorf("load seccomp filter: %w", err)
 	}
 	return nil
+}
+
+// Encode lays a program out as the kernel's struct sock_filter array in
+// native byte order, for a loader that is not Go (the container
+// supervisor).
+func Encode(prog []bpf.RawInstruction) []byte {
+	out := make([]byte, 0, 8*len(prog))
+	for _, in := range prog {
+		var f [8]byte
+		binary.NativeEndian.PutUint16(f[0:], in.Op)
+		f[2], f[3] = in.Jt, in.Jf
+		binary.NativeEndian.PutUint32(f[4:], in.K)
+		out = append(out, f[:]...)
+	}
+	return out
 }
 
 // LoadProfile parses, compiles and loads the profile at path.

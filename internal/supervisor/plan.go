@@ -62,6 +62,11 @@ const (
 	OpInit
 	OpAttach
 	OpPdeathsig
+	OpName
+	OpPersonality
+	OpCtty
+	OpCwd
+	OpExecvp
 	opMax
 )
 
@@ -74,20 +79,22 @@ var Schema = map[Op]string{
 	OpCreate: "sbu", OpDevpts: "sl", OpPty: "luuuu", OpReady: "", OpPivot: "", OpStdio: "u",
 	OpProcSelf: "ss", OpRlimit: "uuu", OpCaps: "u", OpNNP: "", OpSeccomp: "b", OpSetuser: "uub",
 	OpChdir: "s", OpExec: "lls", OpInit: "lluubs", OpAttach: "us", OpPdeathsig: "u",
+	OpName: "ss", OpPersonality: "u", OpCtty: "uuu", OpCwd: "l", OpExecvp: "lls",
 }
 
 // Flags of an operation (plan.h OPF_*).
 const (
-	Optional  uint16 = 0x1
-	IfExists  uint16 = 0x2
-	MustDir   uint16 = 0x4
-	NoSymlink uint16 = 0x8
-	Recursive uint16 = 0x10
-	InRoot    uint16 = 0x20
-	Quiet     uint16 = 0x40
-	DevNull   uint16 = 0x80
-	Host      uint16 = 0x100
-	Existing  uint16 = 0x200
+	Optional   uint16 = 0x1
+	IfExists   uint16 = 0x2
+	MustDir    uint16 = 0x4
+	NoSymlink  uint16 = 0x8
+	Recursive  uint16 = 0x10
+	InRoot     uint16 = 0x20
+	Quiet      uint16 = 0x40
+	DevNull    uint16 = 0x80
+	Host       uint16 = 0x100
+	Existing   uint16 = 0x200
+	KeepGroups uint16 = 0x400
 )
 
 // Target creation (CREATE_*), pty kinds (PTY_*), stdio modes (STDIO_*).

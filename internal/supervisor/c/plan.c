@@ -48,6 +48,11 @@ static const char *const op_schema[OP_MAX] = {
 	[OP_INIT] = "lluubs",
 	[OP_ATTACH] = "us",
 	[OP_PDEATHSIG] = "u",
+	[OP_NAME] = "ss",
+	[OP_PERSONALITY] = "u",
+	[OP_CTTY] = "uuu",
+	[OP_CWD] = "l",
+	[OP_EXECVP] = "lls",
 };
 
 static uint16_t rd16(const unsigned char *p)

@@ -74,6 +74,12 @@ enum {
 	OP_INIT,         /* l argv, l env, u uid, u gid, b groups, s name: lxc-execute's pid 1 */
 	OP_ATTACH,       /* u fd, s host path: attach a detached mount (block rootfs) */
 	OP_PDEATHSIG,    /* u signal: the parent-death signal (when the fork could not set it) */
+	/* lxc-attach's attached process (internal/nsenter/attach.c): */
+	OP_NAME,         /* s program, s container: for error messages */
+	OP_PERSONALITY,  /* u personality */
+	OP_CTTY,         /* u fd, u uid, u gid: new session, fd the controlling terminal, owned */
+	OP_CWD,          /* l directories to try in order (none: stay), then prove it is inside */
+	OP_EXECVP,       /* l argv (empty: a shell), l env, s the user's shell */
 	OP_MAX
 };
 
@@ -88,6 +94,7 @@ enum {
 #define OPF_DEVNULL 0x80  /* OP_BIND: the source must be the null device */
 #define OPF_HOST 0x100    /* OP_MKDIR: a host path (before pivot), not one in the rootfs */
 #define OPF_EXISTING 0x200 /* OP_DEVPTS: use the devpts mounted at the (absolute) target; mount nothing */
+#define OPF_KEEPGROUPS 0x400 /* OP_SETUSER: leave the supplementary groups alone */
 
 /* How a target is created before it is mounted on. */
 #define CREATE_NONE 0

@@ -740,67 +740,6 @@ static void run_hook(const struct op *o)
 	die(0, "%s: %s", str(o, 0), why);
 }
 
-/* op_caps is OP_CAPS: drop from the bounding, inheritable and ambient sets. */
-static void op_caps(const struct op *o)
-{
-	uint64_t drop = arg_u64(o, 0);
-	struct cap_header h = { CAP_VERSION_3, 0 };
-	struct cap_data d[2];
-
-	for (int c = 0; c < 64; c++)
-		if ((drop >> c) & 1 && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
-			die(errno, "drop capability %d from the bounding set", c);
-	if (sys_capget(&h, d) < 0)
-		die(errno, "capget");
-	d[0].inheritable &= ~(uint32_t)drop;
-	d[1].inheritable &= ~(uint32_t)(drop >> 32);
-	if (sys_capset(&h, d) < 0)
-		die(errno, "capset");
-	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-}
-
-/* op_seccomp is OP_SECCOMP: the program Go compiled, on this (the exec) thread. */
-static void op_seccomp(const struct op *o)
-{
-	struct { unsigned short len; void *filter; } prog;
-	void *copy;
-
-	if (o->a[0].len == 0)
-		return;
-	if (o->a[0].len % 8 || o->a[0].len / 8 > 65535)
-		die(EINVAL, "lxc.seccomp.profile: malformed program");
-	copy = malloc(o->a[0].len); /* aligned, unlike the plan's bytes */
-	if (!copy)
-		die(ENOMEM, "lxc.seccomp.profile");
-	memcpy(copy, o->a[0].p, o->a[0].len);
-	prog.len = (unsigned short)(o->a[0].len / 8);
-	prog.filter = copy;
-	if (prctl(PR_SET_SECCOMP, 2 /* SECCOMP_MODE_FILTER */, &prog, 0, 0) < 0)
-		die(errno, "load seccomp filter");
-	free(copy);
-}
-
-/* set_user switches groups, gid and uid (root keeps root, groups cleared). */
-static void set_user(uid_t uid, gid_t gid, const struct arg *groups)
-{
-	size_t n = groups->len / sizeof(gid_t);
-	gid_t *g = n ? malloc(groups->len) : NULL;
-
-	if (n && !g)
-		die(ENOMEM, "setgroups");
-	if (n)
-		memcpy(g, groups->p, n * sizeof(gid_t));
-	if (setgroups(n, g) < 0 && !(errno == EPERM && n == 0))
-		die(errno, "setgroups");
-	free(g);
-	if (uid == 0 && gid == 0)
-		return;
-	if (setresgid(gid, gid, gid) < 0)
-		die(errno, "setgid %u", gid);
-	if (setresuid(uid, uid, uid) < 0)
-		die(errno, "setuid %u", uid);
-}
-
 /* op_chdir is OP_CHDIR: and getcwd proves we are below our root (CVE-2024-21626). */
 static void op_chdir(const struct op *o)
 {
@@ -1039,17 +978,20 @@ void stage2_main(void)
 			break;
 		}
 		case OP_CAPS:
-			op_caps(o);
+			if (drop_caps(arg_u64(o, 0)) < 0)
+				die(errno, "drop capabilities");
 			break;
 		case OP_NNP:
 			if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 				die(errno, "set no_new_privs");
 			break;
 		case OP_SECCOMP:
-			op_seccomp(o);
+			if (load_seccomp(&o->a[0]) < 0)
+				die(errno, "load seccomp filter");
 			break;
 		case OP_SETUSER:
-			set_user((uid_t)arg_u64(o, 0), (gid_t)arg_u64(o, 1), &o->a[2]);
+			if (set_user((uid_t)arg_u64(o, 0), (gid_t)arg_u64(o, 1), &o->a[2], o->flags & OPF_KEEPGROUPS) < 0)
+				die(errno, "switch to uid %u gid %u", (unsigned)arg_u64(o, 0), (unsigned)arg_u64(o, 1));
 			break;
 		case OP_CHDIR:
 			op_chdir(o);

@@ -142,11 +142,6 @@ static inline int sys_close_range(unsigned int first, unsigned int last, unsigne
 	return (int)syscall(SYS_close_range, first, last, flags);
 }
 
-static inline int sys_capget(struct cap_header *h, struct cap_data *d)
-{
-	return (int)syscall(SYS_capget, h, d);
-}
-
 static inline int sys_capset(struct cap_header *h, struct cap_data *d)
 {
 	return (int)syscall(SYS_capset, h, d);
@@ -167,6 +162,11 @@ int recv_sync(uint32_t *kind);
 
 /* plan helpers: a list argument split into a NULL-terminated vector. */
 char **list_vec(const struct arg *a);
+
+/* secure.c: -1 and errno on failure. */
+int drop_caps(uint64_t mask);
+int load_seccomp(const struct arg *prog);
+int set_user(uid_t uid, gid_t gid, const struct arg *groups, int keep_groups);
 
 /* stage2.c and init.c. */
 void __attribute__((noreturn)) stage2_main(void);

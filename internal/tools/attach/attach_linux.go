@@ -426,7 +426,16 @@ func (a *attach) run() (int, error) {
 	}
 	im := a.im
 	a.im = nil
+	plan, err := a.execPlan()
+	if err != nil {
+		im.abort()
+		return 1, err
+	}
+	if plan != nil {
+		defer plan.Close()
+	}
 	pid, sock, err := im.enter(&spawnSpec{
+		plan:     plan,
 		pidfd:    a.pidfd,
 		initPID:  a.info.InitPID,
 		flags:    a.flags,
@@ -525,7 +534,8 @@ type spawnSpec struct {
 	remount            bool
 	rlimits            []ctl.Rlimit // lxc.prlimit.*
 	proc               []ctl.KV     // lxc.proc.*
-	config             any          // the stage's instructions, sent as JSON
+	config             any          // the Go stage's instructions, sent as JSON
+	plan               *os.File     // or a plan the attached process performs in C
 }
 
 // intermediate is a started sealed copy of ourselves whose nsenter
@@ -640,7 +650,7 @@ func (im *intermediate) enter(s *spawnSpec) (int, *os.File, error) {
 			return fail(fmt.Errorf("Failed to set lxc.proc.%s: %w", kv.Key, err))
 		}
 	}
-	boot := &nsenter.Bootstrap{Flags: s.flags, SetupUID: s.setupUID, SetupGID: s.setupGID, RemountSysProc: s.remount}
+	boot := &nsenter.Bootstrap{Flags: s.flags, SetupUID: s.setupUID, SetupGID: s.setupGID, RemountSysProc: s.remount, Plan: s.plan}
 	if nsenter.PidfdSetnsSupported() || s.flags == 0 {
 		boot.PidFD = s.pidfd
 	} else {
@@ -661,10 +671,12 @@ func (im *intermediate) enter(s *spawnSpec) (int, *os.File, error) {
 	if err := boot.Send(sock); err != nil {
 		return fail(err)
 	}
-	// The attached process's instructions queue behind the bootstrap; it
-	// reads them once it is inside the container.
-	if err := ctl.Send(sock, s.config, nil); err != nil {
-		return fail(fmt.Errorf("send attach instructions: %w", err))
+	// The attached process's instructions queue behind the bootstrap (a
+	// plan goes with it); it reads them once it is inside the container.
+	if s.plan == nil {
+		if err := ctl.Send(sock, s.config, nil); err != nil {
+			return fail(fmt.Errorf("send attach instructions: %w", err))
+		}
 	}
 	pid, err := nsenter.ReadReply(sock)
 	ws, werr := im.wait()
