@@ -13,6 +13,7 @@ import (
 
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/stage"
+	"github.com/golxc/golxc/internal/supervisor"
 	"github.com/golxc/golxc/internal/sysx"
 )
 
@@ -40,6 +41,15 @@ type Prespawned struct {
 // Prespawn starts a monitor process for lxcpath/name that waits for its
 // spec. Use it with StartDaemon, or Discard it.
 func Prespawn(lxcpathDir, name string) (*Prespawned, error) {
+	if supervisor.Available() && os.Getenv(EnvCMonitor) != "off" {
+		// Most containers get the C monitor: a Go monitor started on a
+		// guess would cost a runtime start-up for nothing.
+		return nil, nil
+	}
+	return prespawn(lxcpathDir, name)
+}
+
+func prespawn(lxcpathDir, name string) (*Prespawned, error) {
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("socketpair: %w", err)
@@ -90,13 +100,17 @@ func (p *Prespawned) Discard() {
 // /dev/null and none of our other descriptors. pre, if it was spawned for
 // the same container, is used instead of starting a new monitor.
 func StartDaemon(spec *Spec, pre *Prespawned) error {
+	if cMonitorFits(spec) {
+		pre.Discard()
+		return startCMonitor(spec)
+	}
 	if pre != nil && (pre.cmd == nil || pre.lxcpath != spec.LXCPath || pre.name != spec.Name) {
 		pre.Discard()
 		pre = nil
 	}
 	if pre == nil {
 		var err error
-		if pre, err = Prespawn(spec.LXCPath, spec.Name); err != nil {
+		if pre, err = prespawn(spec.LXCPath, spec.Name); err != nil {
 			return err
 		}
 	}

@@ -180,6 +180,10 @@ func reloadConfig(spec *Spec) (*config.Container, error) {
 
 // listen binds the command socket; a bound name means "already running".
 func (m *Monitor) listen() error {
+	if m.spec.ListenFD > 0 {
+		m.listenFD = m.spec.ListenFD
+		return nil
+	}
 	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("command socket: %w", err)

@@ -52,6 +52,9 @@ type Spec struct {
 	// PassStdio gives the container init the caller's stdin/stdout/stderr
 	// instead of the console pty (lxc-execute).
 	PassStdio bool `json:"pass_stdio,omitempty"`
+	// ListenFD is an already bound command socket (a monitor taking over
+	// from the C monitor for a reboot); 0: bind it.
+	ListenFD int `json:"listen_fd,omitempty"`
 	// CLIStarted is when the command started the monitor (trace logs).
 	CLIStarted string `json:"cli_started,omitempty"`
 	// began is when this process's main started (trace logs).

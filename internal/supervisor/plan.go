@@ -67,6 +67,16 @@ const (
 	OpCtty
 	OpCwd
 	OpExecvp
+	OpMReply
+	OpMFreezer
+	OpMKill
+	OpMCgroup
+	OpMSelfCg
+	OpMSignals
+	OpMNotify
+	OpMPidfile
+	OpMConsole
+	OpMReboot
 	opMax
 )
 
@@ -80,6 +90,8 @@ var Schema = map[Op]string{
 	OpProcSelf: "ss", OpRlimit: "uuu", OpCaps: "u", OpNNP: "", OpSeccomp: "b", OpSetuser: "uub",
 	OpChdir: "s", OpExec: "lls", OpInit: "lluubs", OpAttach: "us", OpPdeathsig: "u",
 	OpName: "ss", OpPersonality: "u", OpCtty: "uuu", OpCwd: "l", OpExecvp: "lls",
+	OpMReply: "ss", OpMFreezer: "su", OpMKill: "ss", OpMCgroup: "s", OpMSelfCg: "ss", OpMSignals: "uuu",
+	OpMNotify: "ss", OpMPidfile: "s", OpMConsole: "u", OpMReboot: "uull",
 }
 
 // Flags of an operation (plan.h OPF_*).

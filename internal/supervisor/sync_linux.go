@@ -17,6 +17,12 @@ const (
 	SyncGo    = 3
 	SyncError = 4
 	SyncWarn  = 5
+	// lxc-start and the C monitor.
+	SyncStart    = 6
+	SyncBound    = 7
+	SyncBusy     = 8
+	SyncHandover = 9
+	SyncOK       = 10
 
 	syncHeader = 24
 )

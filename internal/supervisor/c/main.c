@@ -12,7 +12,9 @@
  * user's one-line error.
  *
  * Usage (internal/runner): argv[1] = "stage2", with the sync channel on
- * fd 3, the plan in a memfd on fd 4 and our own image on fd 5.
+ * fd 3, the plan in a memfd on fd 4 and our own image on fd 5; or
+ * argv = the title only and _GOLXC_MONITOR_FD = the channel to lxc-start,
+ * with the stage-2's descriptors as above (monitor.c clones the stage-2).
  */
 #include "sys.h" /* first: it defines _GNU_SOURCE */
 
@@ -130,6 +132,10 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "stage2") == 0)
 		stage2_main();
+	/* A monitor's argv is its title alone ("[lxc monitor] LXCPATH NAME"). */
+	const char *mon = getenv("_GOLXC_MONITOR_FD");
+	if (argc == 1 && mon)
+		monitor_main(atoi(mon));
 	fprintf(stderr, "golxc-supervisor: an internal program of golxc, started by lxc-start and lxc-execute\n");
 	return 2;
 }

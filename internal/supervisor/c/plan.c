@@ -53,6 +53,16 @@ static const char *const op_schema[OP_MAX] = {
 	[OP_CTTY] = "uuu",
 	[OP_CWD] = "l",
 	[OP_EXECVP] = "lls",
+	[OP_M_REPLY] = "ss",
+	[OP_M_FREEZER] = "su",
+	[OP_M_KILL] = "ss",
+	[OP_M_CGROUP] = "s",
+	[OP_M_SELFCG] = "ss",
+	[OP_M_SIGNALS] = "uuu",
+	[OP_M_NOTIFY] = "ss",
+	[OP_M_PIDFILE] = "s",
+	[OP_M_CONSOLE] = "u",
+	[OP_M_REBOOT] = "uull",
 };
 
 static uint16_t rd16(const unsigned char *p)

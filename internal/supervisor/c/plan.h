@@ -80,6 +80,17 @@ enum {
 	OP_CTTY,         /* u fd, u uid, u gid: new session, fd the controlling terminal, owned */
 	OP_CWD,          /* l directories to try in order (none: stay), then prove it is inside */
 	OP_EXECVP,       /* l argv (empty: a shell), l env, s the user's shell */
+	/* The monitor's settings (monitor.c), sent when the container runs: */
+	OP_M_REPLY,      /* s command, s JSON: a fixed answer (cgroup-paths, net-info, attach) */
+	OP_M_FREEZER,    /* s directory, u 1 for cgroup2 (cgroup.freeze), 0 for the v1 freezer */
+	OP_M_KILL,       /* s cgroup2 directory with cgroup.kill, s a directory listing the tasks */
+	OP_M_CGROUP,     /* s directory removed (with any children) at the stop */
+	OP_M_SELFCG,     /* s monitor cgroup, s its parent: entered now, left at the stop */
+	OP_M_SIGNALS,    /* u stop, u halt (0: SIGPWR, or SIGRTMIN+3 if init blocks it), u reboot */
+	OP_M_NOTIFY,     /* s lxc-monitor socket directory, s container name */
+	OP_M_PIDFILE,    /* s file removed at the stop */
+	OP_M_CONSOLE,    /* u extra fd index of the console log (~0: none) */
+	OP_M_REBOOT,     /* u extra index of the Go tool, u of its state, l argv, l env: restart in Go */
 	OP_MAX
 };
 
@@ -119,6 +130,13 @@ enum {
 	SYNC_GO,        /* monitor: device rules and start-host hooks done */
 	SYNC_ERROR,     /* stage-2: text (and errno) of why it stops */
 	SYNC_WARN,      /* stage-2: a warning for the monitor's log */
+	/* lxc-start and the C monitor (monitor.c): */
+	SYNC_START,     /* lxc-start: err = clone flags, console = death signal, text = socket name */
+	SYNC_BOUND,     /* monitor: socket bound, stage-2 cloned; err = its pid */
+	SYNC_BUSY,      /* monitor: the socket is bound already: the container runs */
+	SYNC_HANDOVER,  /* lxc-start: settings memfd, devpts, console (if console), tty masters,
+			   then err extra fds the settings name by index */
+	SYNC_OK,        /* monitor: RUNNING */
 };
 
 struct sync_msg {

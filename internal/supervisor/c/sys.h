@@ -168,7 +168,8 @@ int drop_caps(uint64_t mask);
 int load_seccomp(const struct arg *prog);
 int set_user(uid_t uid, gid_t gid, const struct arg *groups, int keep_groups);
 
-/* stage2.c and init.c. */
+/* stage2.c, init.c and monitor.c. */
+void __attribute__((noreturn)) monitor_main(int ctl_fd);
 void __attribute__((noreturn)) stage2_main(void);
 void __attribute__((noreturn)) init_main(const struct op *o, char **argv, char **envp);
 int lookup_exec(const char *cmd, const char *path, char *out, size_t outlen);

@@ -46,6 +46,7 @@ const (
 	OpInit      = C.OP_INIT
 	OpfDevNull  = C.OPF_DEVNULL
 	SyncWarn    = C.SYNC_WARN
+	SyncOK      = C.SYNC_OK
 	SyncMsgSize = C.sizeof_struct_sync_msg
 )
 

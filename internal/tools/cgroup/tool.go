@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/golxc/golxc/internal/cgroup"
 	"github.com/golxc/golxc/internal/cli"
 	"github.com/golxc/golxc/internal/ctl"
 )
@@ -29,7 +30,9 @@ Options :
 }
 
 // run gets (KEY) or sets (KEY VALUE) a cgroup file of the running
-// container, through its monitor.
+// container. The monitor says where the container's cgroups are; the
+// file is read or written here, with our own privileges (root or the
+// container's owner: the monitor accepts no one else either).
 func run(x *cli.Ctx) error {
 	if len(x.Args) < 1 || len(x.Args) > 2 {
 		x.Plainf("%s: could not parse command line", x.Tool.Name)
@@ -39,20 +42,42 @@ func run(x *cli.Ctx) error {
 	if !ctl.IsRunning(x.LXCPath, x.Name) {
 		return x.Errorf("'%s:%s' is not running", x.LXCPath, x.Name)
 	}
+	cg, err := openCgroup(x)
 	if len(x.Args) == 2 {
 		val := x.Args[1]
-		if _, err := ctl.Simple(x.LXCPath, x.Name, ctl.Request{Cmd: ctl.CmdCgroupSet, Key: key, Value: val}); err != nil {
+		if err == nil {
+			// cgroup.* files and controllers v1 does not have are cgroup2's.
+			v2 := cg.Host.Unified() != nil && (strings.HasPrefix(key, "cgroup.") || cg.Path(strings.SplitN(key, ".", 2)[0]) == "")
+			err = cg.Set(key, val, v2)
+		}
+		if err != nil {
 			x.Log.Debugf("%v", err)
 			return x.Errorf("Failed to assign '%s' value to '%s' for '%s'", val, key, x.Name)
 		}
 		return nil
 	}
-	resp, err := ctl.Simple(x.LXCPath, x.Name, ctl.Request{Cmd: ctl.CmdCgroupGet, Key: key})
+	var v string
+	if err == nil {
+		v, err = cg.Get(key)
+	}
 	if err != nil {
 		x.Log.Debugf("%v", err)
 		return x.Errorf("Failed to retrieve value of '%s' for '%s:%s'", key, x.LXCPath, x.Name)
 	}
 	// LXC prints the kernel's text (already ending in a newline) and a newline.
-	fmt.Fprintf(x.Stdout, "%s\n", strings.TrimRight(resp.Value, "\x00"))
+	fmt.Fprintf(x.Stdout, "%s\n", strings.TrimRight(v, "\x00"))
 	return nil
+}
+
+// openCgroup asks the monitor where the container's cgroups are.
+func openCgroup(x *cli.Ctx) (*cgroup.Cgroup, error) {
+	resp, err := ctl.Simple(x.LXCPath, x.Name, ctl.Request{Cmd: ctl.CmdCgroupPaths})
+	if err != nil {
+		return nil, err
+	}
+	h, err := cgroup.Detect()
+	if err != nil {
+		return nil, err
+	}
+	return cgroup.Open(h, resp.Paths), nil
 }

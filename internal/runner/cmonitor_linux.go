@@ -1,0 +1,380 @@
+package runner
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/ctl"
+	"github.com/golxc/golxc/internal/hooks"
+	"github.com/golxc/golxc/internal/log"
+	"github.com/golxc/golxc/internal/lxcpath"
+	"github.com/golxc/golxc/internal/network"
+	"github.com/golxc/golxc/internal/stage"
+	sv "github.com/golxc/golxc/internal/supervisor"
+)
+
+// A daemonized container's monitor is the C supervisor (monitor.c) when
+// the container needs nothing at its stop that only Go can do: lxc-start
+// (this process, one Go runtime) decides and does the host-side work of
+// the start, the C monitor clones the stage-2, holds the command socket
+// and outlives us. An idle C monitor costs a few hundred kilobytes where
+// a Go one costs a runtime. Reboots hand the socket back to a Go monitor
+// (monitorReboot).
+
+// EnvCMonitor set to "off" keeps the Go monitor for daemonized starts.
+const EnvCMonitor = "GOLXC_CMONITOR"
+
+// cMonitorFits reports whether the C monitor can own this container: its
+// teardown must be what monitor.c does (kill, wait, remove cgroups), so
+// no stop or post-stop hooks, no network devices that need undoing, no
+// ephemeral destroy, no console log rotation; and no user namespace yet.
+func cMonitorFits(spec *Spec) bool {
+	c := spec.Config
+	if !sv.Available() || os.Getenv(EnvCMonitor) == "off" || c == nil {
+		return false
+	}
+	if len(c.IDMaps) > 0 || c.Ephemeral || c.MonitorUnshare || c.ConsoleSize > 0 ||
+		len(c.Hooks["stop"]) > 0 || len(c.Hooks["post-stop"]) > 0 || len(c.NamespaceShare) > 0 {
+		return false
+	}
+	for _, n := range c.Net {
+		if t := n.EffectiveType(); t != "empty" && t != "none" {
+			return false
+		}
+	}
+	return true
+}
+
+// startCMonitor is StartDaemon with the C monitor.
+func startCMonitor(spec *Spec) (err error) {
+	m := &Monitor{spec: spec, cfg: spec.Config, waiters: map[*waiter]bool{}, pidfd: -1, listenFD: -1}
+	m.log = log.New(spec.Prog, spec.Name)
+	m.log.SetQuiet(true)
+	if spec.LogFile != "" {
+		m.log.OpenFile(spec.LogFile)
+		m.log.SetLevel(log.Level(spec.LogLevel))
+	}
+	defer m.log.Close()
+	c := m.cfg
+	m.hookEnv = &hooks.Env{
+		Name: spec.Name, ConfigFile: spec.ConfigFile, RootfsMount: rootfsMountPoint(c, spec.LXCPath, spec.Name),
+		RootfsPath: rootfsPathValue(c), Console: c.ConsolePath, ConsoleLog: c.ConsoleLogfile,
+		LogLevel: levelName(spec.LogLevel), Version: c.HookVersion, Environment: c.Environment,
+	}
+	if c.RootfsPath != "" {
+		if err := checkRootfs(c); err != nil {
+			return err
+		}
+	}
+	if err := hooks.Run(c.Hooks["pre-start"], "pre-start", m.hookEnv, nil, nil); err != nil {
+		return err
+	}
+	plan, planFiles, err := m.plan()
+	if err != nil {
+		return err
+	}
+	defer plan.Close()
+	defer closeAll(planFiles)
+	defer func() {
+		if m.block != nil {
+			m.block.Close()
+		}
+	}()
+	img, err := sv.Sealed()
+	if err != nil {
+		return err
+	}
+	sync, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("sync socketpair: %w", err)
+	}
+	defer unix.Close(sync[0])
+	chn, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		unix.Close(sync[1])
+		return fmt.Errorf("monitor socketpair: %w", err)
+	}
+	ctlFD := chn[0]
+	defer func() { unix.Close(ctlFD) }()
+	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer null.Close()
+	files := []uintptr{null.Fd(), null.Fd(), null.Fd(), uintptr(sync[1]), plan.Fd(), img.Fd()}
+	for _, f := range planFiles {
+		files = append(files, f.Fd())
+	}
+	files = append(files, uintptr(chn[1]))
+	monPID, err := syscall.ForkExec("/proc/self/fd/5",
+		[]string{fmt.Sprintf("[lxc monitor] %s %s", spec.LXCPath, spec.Name)},
+		&syscall.ProcAttr{Dir: "/", Env: []string{"_GOLXC_MONITOR_FD=" + strconv.Itoa(len(files)-1)}, Files: files, Sys: &syscall.SysProcAttr{Setsid: true}})
+	unix.Close(sync[1])
+	unix.Close(chn[1])
+	if err != nil {
+		return fmt.Errorf("start monitor: %w", err)
+	}
+	reaped := false
+	reap := func() {
+		if !reaped {
+			reaped = true
+			var ws syscall.WaitStatus
+			syscall.Wait4(monPID, &ws, 0, nil)
+		}
+	}
+	sock := lxcpath.CommandSocket(spec.LXCPath, spec.Name)
+	var pdeath int
+	if sig := c.MonitorSignalPdeath; sig != 0 {
+		pdeath = sig
+	}
+	if err := sendCtl(ctlFD, sv.SyncStart, int32(m.cloneFlags()), int32(pdeath), sock, nil); err != nil {
+		reap()
+		return fmt.Errorf("start monitor: %w", err)
+	}
+	msg, err := sv.Recv(ctlFD)
+	if err != nil {
+		reap()
+		return fmt.Errorf("monitor exited before reporting: %w", err)
+	}
+	switch msg.Kind {
+	case sv.SyncBusy:
+		reap()
+		return ErrAlreadyRunning
+	case sv.SyncBound:
+	default:
+		reap()
+		return fmt.Errorf("start monitor: %w", msg.Err())
+	}
+	pid := int(msg.Errno)
+	m.initPID = pid
+	m.hookEnv.PID = pid
+	if pfd, err := unix.PidfdOpen(pid, 0); err == nil {
+		m.pidfd = pfd
+	}
+	m.log.Tracef("C monitor %d bound the socket; stage-2 is pid %d", monPID, pid)
+	if spec.PidFile != "" {
+		if err := os.WriteFile(spec.PidFile, []byte(strconv.Itoa(monPID)+"\n"), 0o600); err != nil {
+			m.log.Errorf("write pid file %s: %v", spec.PidFile, err)
+		}
+	}
+	defer func() {
+		if err == nil {
+			return
+		}
+		// The monitor kills the stage-2 and exits when we close our end;
+		// what we made is ours to remove.
+		unix.Close(ctlFD)
+		ctlFD = -1
+		reap()
+		m.teardown("stop")
+		if spec.PidFile != "" {
+			os.Remove(spec.PidFile)
+		}
+		if m.pidfd >= 0 {
+			unix.Close(m.pidfd)
+		}
+	}()
+	if err := m.hostSide(pid); err != nil {
+		return err
+	}
+	if err := m.runSupervisor(sync[0]); err != nil {
+		return err
+	}
+	return m.handOver(ctlFD)
+}
+
+// hostSide is the start's host-side work between the clone and the
+// stage-2's setup: cgroups (the stage-2 is placed in them) and network.
+func (m *Monitor) hostSide(pid int) error {
+	if err := m.createCgroups(); err != nil {
+		return err
+	}
+	if err := m.cg.AddProc(pid); err != nil {
+		return err
+	}
+	if err := m.applyCgroupLimits(); err != nil {
+		return err
+	}
+	c := m.cfg
+	if !network.SharesHostNetwork(c) && c.NamespaceShare["net"] == "" {
+		nd, err := network.Setup(&network.Context{Name: m.spec.Name, LXCPath: m.spec.LXCPath, Config: c, InitPID: pid, Log: m.log, HookEnv: m.hookEnv})
+		if err != nil {
+			return err
+		}
+		m.net = nd
+	}
+	return nil
+}
+
+// handOver gives the running container to the C monitor: its settings
+// (what to answer, what to remove at the stop, how to reboot) and the
+// terminals. Our own copies close when we exit.
+func (m *Monitor) handOver(ctlFD int) error {
+	var p sv.Plan
+	add := func(cmd string, resp ctl.Response) {
+		b, _ := json.Marshal(resp)
+		p.Add(sv.OpMReply, 0, cmd, string(b))
+	}
+	add(ctl.CmdCgroupPaths, ctl.Response{Paths: m.cg.PathMap()})
+	if m.net != nil {
+		add(ctl.CmdNetInfo, ctl.Response{Net: m.net.Info()})
+	}
+	ai, _ := json.Marshal(m.attachInfo(m.initPID, m.cg))
+	p.Add(sv.OpMReply, 0, "attach", string(ai))
+	if h := m.host.ForController("freezer"); h != nil && !h.V2 && m.cg.Paths[h] != "" {
+		p.Add(sv.OpMFreezer, 0, m.cg.Paths[h], 0)
+	} else if u := m.cg.UnifiedPath(); u != "" {
+		p.Add(sv.OpMFreezer, 0, u, 1)
+	}
+	procs := m.cg.UnifiedPath()
+	for _, d := range m.cg.Paths {
+		if procs == "" {
+			procs = d
+		}
+		p.Add(sv.OpMCgroup, 0, d)
+	}
+	p.Add(sv.OpMKill, 0, m.cg.UnifiedPath(), procs)
+	c := m.cfg
+	p.Add(sv.OpMSignals, 0, c.StopSignal(), c.SignalHalt, c.RebootSignal())
+	p.Add(sv.OpMNotify, 0, lxcpath.MonitorDir(m.spec.LXCPath), m.spec.Name)
+	if m.spec.PidFile != "" {
+		p.Add(sv.OpMPidfile, 0, m.spec.PidFile)
+	}
+	// The monitor's own cgroup (lxc.monitor.NAME), entered by the monitor
+	// after we return, as LXC's monitor sits in one.
+	dir := c.CgroupDir
+	if c.CgroupDirMonitor != "" {
+		dir = c.CgroupDirMonitor
+	}
+	if mc, err := m.host.Create(dir, "lxc.monitor."+m.spec.Name); err == nil {
+		for _, d := range mc.Paths {
+			p.Add(sv.OpMSelfCg, 0, d, filepath.Dir(d))
+		}
+	} else {
+		m.log.Warnf("create monitor cgroup: %v", err)
+	}
+	// Descriptors beyond the terminals ("extras") are named by their
+	// index: SCM_RIGHTS keeps the files, not the numbers.
+	var extra []int
+	logIdx := ^uint64(0)
+	if c.ConsoleLogfile != "" && m.console != nil {
+		f, err := os.OpenFile(c.ConsoleLogfile, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+		if err != nil {
+			return fmt.Errorf("open console log %s: %w", c.ConsoleLogfile, err)
+		}
+		defer f.Close()
+		logIdx = uint64(len(extra))
+		extra = append(extra, int(f.Fd()))
+	}
+	// A reboot is Go's: the monitor execs this binary with our state.
+	self, err := os.Open("/proc/self/exe")
+	if err != nil {
+		return fmt.Errorf("open own binary: %w", err)
+	}
+	defer self.Close()
+	state, err := json.Marshal(m.spec)
+	if err != nil {
+		return err
+	}
+	stf, err := sv.PlanFile(state)
+	if err != nil {
+		return err
+	}
+	defer stf.Close()
+	selfIdx := len(extra)
+	extra = append(extra, int(self.Fd()), int(stf.Fd()))
+	env := append(monitorEnv(), stage.Env("monitor-reboot", 4)...)
+	argv := []string{fmt.Sprintf("[lxc monitor] %s %s", m.spec.LXCPath, m.spec.Name)}
+	p.Add(sv.OpMReboot, 0, selfIdx, selfIdx+1, sv.List(argv), sv.List(env))
+	p.Add(sv.OpMConsole, 0, logIdx)
+	b, err := p.Encode()
+	if err != nil {
+		return err
+	}
+	set, err := sv.PlanFile(b)
+	if err != nil {
+		return err
+	}
+	defer set.Close()
+	fds := []int{int(set.Fd()), int(m.devpts.Fd())}
+	console := int32(0)
+	if m.console != nil {
+		console = 1
+		fds = append(fds, int(m.console.master.Fd()))
+	}
+	for _, t := range m.ttys {
+		fds = append(fds, int(t.master.Fd()))
+	}
+	fds = append(fds, extra...)
+	if err := sendCtl(ctlFD, sv.SyncHandover, int32(len(extra)), console, "", fds); err != nil {
+		return fmt.Errorf("hand the container to its monitor: %w", err)
+	}
+	msg, err := sv.Recv(ctlFD)
+	if err != nil || msg.Kind != sv.SyncOK {
+		return fmt.Errorf("the monitor did not take the container over: %v", err)
+	}
+	m.log.Tracef("container handed to the C monitor")
+	return nil
+}
+
+// sendCtl writes one message to the C monitor.
+func sendCtl(fd int, kind uint32, a, console int32, text string, fds []int) error {
+	b := make([]byte, 24, 24+len(text))
+	ne := binary.NativeEndian
+	ne.PutUint32(b, sv.SyncMagic)
+	ne.PutUint32(b[4:], kind)
+	ne.PutUint32(b[8:], uint32(a))
+	ne.PutUint32(b[12:], uint32(console))
+	ne.PutUint32(b[20:], uint32(len(text)))
+	b = append(b, text...)
+	var oob []byte
+	if len(fds) > 0 {
+		oob = unix.UnixRights(fds...)
+	}
+	for {
+		err := unix.Sendmsg(fd, b, oob, nil, unix.MSG_NOSIGNAL)
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+func init() {
+	stage.Register("monitor-reboot", monitorReboot)
+}
+
+// monitorReboot is the Go monitor taking a container over from the C
+// monitor for a reboot: the command socket is on fd 3, the start's spec
+// on fd (a memfd). It reloads the configuration, as every reboot does,
+// and supervises the container from then on.
+func monitorReboot(fd int) {
+	f := os.NewFile(uintptr(fd), "state")
+	var spec Spec
+	// From the start: the memfd's offset is where lxc-start stopped writing.
+	err := json.NewDecoder(io.NewSectionReader(f, 0, 1<<40)).Decode(&spec)
+	f.Close()
+	if err != nil {
+		os.Exit(1)
+	}
+	spec.began = time.Now()
+	spec.ListenFD = 3
+	spec.PidFile = "" // the C monitor removed it at its teardown
+	unix.CloseOnExec(3)
+	if c, err := reloadConfig(&spec); err == nil {
+		spec.Config = c
+	}
+	if spec.Config == nil {
+		os.Exit(1)
+	}
+	Run(&spec, func(error) {})
+	os.Exit(0)
+}
