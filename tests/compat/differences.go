@@ -69,13 +69,6 @@ var Differences = []Difference{
 		Reason: "the reason is what users need; LXC only shows it with `-l`/`-o` (user-needs §8)",
 	},
 	{
-		ID:     "execute-app-pid",
-		Area:   "lxc-execute",
-		LXC:    "the application is pid 2 under init.lxc",
-		Golxc:  "the application is a child of our init (pid 1) but not pid 2",
-		Reason: "our init is a Go program whose runtime threads take pids first; parentage, signals and exit codes are LXC's",
-	},
-	{
 		ID:     "execute-no-command",
 		Area:   "lxc-execute",
 		LXC:    "without a command and without `lxc.execute.cmd`, 5.0.2 crashes (SIGSEGV, exit 139)",
