@@ -7,7 +7,9 @@
  * child used to return into a fresh Go runtime only to drop privileges and
  * exec: a Go start-up (several milliseconds) per attach. When the parent
  * asks for it (nsenter_boot.exec_plan), the child instead receives a plan
- * (the container supervisor's encoding, internal/supervisor/c/plan.h) in a
+ * (the container supervisor's encoding, internal/supervisor/c/plan.h; its
+ * decoder and security tail are linked in as sup_plan.c and sup_secure.c,
+ * symlinks so Go's build cache sees their changes) in a
  * memfd over the channel and performs it here, in LXC's order (do_attach):
  * personality, bounding set, terminal, groups, no_new_privs, seccomp, ids,
  * working directory, exec. Go decided every value; this file has no
@@ -27,8 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../supervisor/c/plan.c"
-#include "../supervisor/c/secure.c"
+#include "sys.h" /* plan.h and the shared security tail (sup_secure.c) */
 
 void attach_exec(int sock) __attribute__((noreturn));
 

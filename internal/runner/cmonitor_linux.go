@@ -70,6 +70,14 @@ func startCMonitor(spec *Spec) (err error) {
 		RootfsPath: rootfsPathValue(c), Console: c.ConsolePath, ConsoleLog: c.ConsoleLogfile,
 		LogLevel: levelName(spec.LogLevel), Version: c.HookVersion, Environment: c.Environment,
 	}
+	m.ns = planNamespaces(c, cgroupNSSupported())
+	if err := checkNamespaces(c, m.ns); err != nil {
+		return err
+	}
+	m.log.Debugf("namespaces: %s", m.ns)
+	for _, w := range namespaceWarnings(c, m.ns) {
+		m.log.Warnf("%s", w)
+	}
 	if c.RootfsPath != "" {
 		if err := checkRootfs(c); err != nil {
 			return err
@@ -78,6 +86,10 @@ func startCMonitor(spec *Spec) (err error) {
 	if err := hooks.Run(c.Hooks["pre-start"], "pre-start", m.hookEnv, nil, nil); err != nil {
 		return err
 	}
+	if m.shared, err = openSharedAll(c, m.ns, spec.LXCPath); err != nil {
+		return err
+	}
+	defer m.closeShared()
 	plan, planFiles, err := m.plan()
 	if err != nil {
 		return err
@@ -136,7 +148,7 @@ func startCMonitor(spec *Spec) (err error) {
 	if sig := c.MonitorSignalPdeath; sig != 0 {
 		pdeath = sig
 	}
-	if err := sendCtl(ctlFD, sv.SyncStart, int32(m.cloneFlags()), int32(pdeath), sock, nil); err != nil {
+	if err := sendCtl(ctlFD, sv.SyncStart, int32(m.ns.cloneFlags()), int32(pdeath), sock, nil); err != nil {
 		reap()
 		return fmt.Errorf("start monitor: %w", err)
 	}
@@ -205,7 +217,8 @@ func (m *Monitor) hostSide(pid int) error {
 		return err
 	}
 	c := m.cfg
-	if !network.SharesHostNetwork(c) && c.NamespaceShare["net"] == "" {
+	// Devices only in a network namespace the container owns.
+	if m.ns.owns("net") {
 		nd, err := network.Setup(&network.Context{Name: m.spec.Name, LXCPath: m.spec.LXCPath, Config: c, InitPID: pid, Log: m.log, HookEnv: m.hookEnv})
 		if err != nil {
 			return err

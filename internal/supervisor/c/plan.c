@@ -1,3 +1,5 @@
+//go:build linux && cgo
+
 /*
  * plan.c: check and index an operation list (format in plan.h).
  *
@@ -224,6 +226,11 @@ void plan_free(struct plan *p)
 	p->ops = NULL;
 	p->args = NULL;
 	p->nops = 0;
+}
+
+const char *plan_schema(int type)
+{
+	return type > 0 && type < OP_MAX ? op_schema[type] : NULL;
 }
 
 uint64_t arg_u64(const struct op *o, uint32_t i)

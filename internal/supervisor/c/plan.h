@@ -175,6 +175,9 @@ struct plan {
 int plan_decode(const unsigned char *buf, size_t len, struct plan *p, char *err, size_t errlen);
 void plan_free(struct plan *p);
 
+/* The argument kinds of an operation type (NULL: no such type). */
+const char *plan_schema(int type);
+
 /* Argument accessors for decoded (hence checked) operations. */
 uint64_t arg_u64(const struct op *o, uint32_t i);
 

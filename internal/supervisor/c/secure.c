@@ -1,3 +1,5 @@
+//go:build linux && cgo
+
 /*
  * secure.c: the security tail shared by the container's stage-2
  * (stage2.c) and lxc-attach's attached process (internal/nsenter, which

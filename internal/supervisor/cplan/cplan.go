@@ -1,15 +1,16 @@
 //go:build linux && cgo
 
 // Package cplan compiles the container supervisor's C plan decoder
-// (../c/plan.c) into Go so tests can fuzz it and check that it agrees
+// (../c/plan.c, linked here as a symlink so Go's build cache sees its
+// changes) into Go so tests can fuzz it and check that it agrees
 // with the Go encoder and decoder of package supervisor. Nothing else
 // imports it.
 package cplan
 
 /*
-#cgo CFLAGS: -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -I${SRCDIR}/../c
+#cgo CFLAGS: -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter
 #include <stdlib.h>
-#include "../c/plan.c"
+#include "plan.h"
 
 // decode runs the C decoder; on success the caller reads the plan and
 // frees it with plan_free.
@@ -20,7 +21,7 @@ static int decode(const unsigned char *b, size_t n, struct plan *p, char *err)
 
 static const struct op *op_at(const struct plan *p, uint32_t i) { return &p->ops[i]; }
 static const struct arg *arg_at(const struct op *o, uint32_t i) { return &o->a[i]; }
-static const char *schema_of(int t) { return t > 0 && t < OP_MAX ? op_schema[t] : NULL; }
+static const char *schema_of(int t) { return plan_schema(t); }
 */
 import "C"
 
