@@ -22,11 +22,9 @@ import (
 	"github.com/golxc/golxc/internal/stage"
 )
 
-// Version is the LXC version we are compatible with, and ours.
-var (
-	Version      = "5.0.2"
-	GolxcVersion = "dev"
-)
+// Version is the LXC version we are compatible with: what --version
+// prints. Our own build is in build.go.
+var Version = "5.0.2"
 
 // Tool describes one lxc-* program.
 type Tool struct {
@@ -155,10 +153,16 @@ func (x *Ctx) CommandArgs() []string { return x.Args }
 // container init, attach) are dispatched first, before any parsing.
 func Main(t *Tool) {
 	stage.Dispatch()
+	MainArgs(t, os.Args[1:])
+}
+
+// MainArgs runs the tool with args and exits; the multicall binary calls it
+// after stage.Dispatch, with the arguments that follow the tool's name.
+func MainArgs(t *Tool, args []string) {
 	if t.Prelude != nil {
-		t.Prelude(os.Args[1:])
+		t.Prelude(args)
 	}
-	os.Exit(Run(t, os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(Run(t, args, os.Stdout, os.Stderr))
 }
 
 // commonHelp is LXC's fixed "Common options" block.
@@ -178,13 +182,18 @@ See the %s man page for further information.
 
 `
 
-// HelpText returns the full --help text of t.
+// HelpText returns the full --help text of t: LXC's text, then one footer
+// line naming the golxc build (HelpFooter).
 func HelpText(t *Tool) string {
 	if t.Custom {
 		return "Usage: " + t.Help
 	}
-	return "Usage: " + strings.TrimRight(t.Help, "\n") + "\n\n" + fmt.Sprintf(commonHelp, t.Name)
+	return "Usage: " + strings.TrimRight(t.Help, "\n") + "\n\n" + fmt.Sprintf(commonHelp, t.Name) + HelpFooter()
 }
+
+// HelpFooter is the last line of every tool's --help: which golxc build
+// answered. LXC's help ends with a blank line, so the footer stands apart.
+func HelpFooter() string { return Build().String() + "\n" }
 
 // pathsValue collects every -P value.
 type pathsValue struct{ v *[]string }

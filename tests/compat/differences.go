@@ -111,6 +111,13 @@ var Differences = []Difference{
 		Reason: "the most requested feature (user-needs §2); plain, `-1`, `-f` and `-F` output is LXC's byte for byte",
 	},
 	{
+		ID:     "help-build-footer",
+		Area:   "every tool: help text",
+		LXC:    "the help (`-h`, `--help`, `-?`, and after an option error) ends with `See the lxc-TOOL man page for further information.` and a blank line",
+		Golxc:  "the same text, then one line naming the build: `golxc VERSION (commit HASH, GO, LXC 5.0.2 compatible)`",
+		Reason: "an admin or a bug report needs to know which golxc build answered; `--version` stays LXC's one line because scripts compare it",
+	},
+	{
 		ID:     "unshare-exit-code",
 		Area:   "lxc-unshare",
 		LXC:    "exits 1 whenever the command's status is not 0",

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golxc/golxc/internal/cli"
 	"github.com/golxc/golxc/internal/testutil"
 )
 
@@ -219,6 +220,10 @@ func (p *pair) runBoth(tool string, args ...string) (lxc, ours res) {
 	lxc.Stderr = lxcStderr(p.lxc.t, lxc.Stderr)
 	ours = p.ours.run(tool, p.ours.expand(args)...)
 	ours.Stderr = oursHelp(p.ours.t, ours.Stderr)
+	if tool == "lxc-config" || tool == "lxc-update-config" || tool == "lxc-usernsexec" {
+		// These print their usage on stdout, and the build's line with it.
+		ours.Stdout = oursHelp(p.ours.t, ours.Stdout)
+	}
 	if tool == "lxc-checkconfig" {
 		ours.Stdout = oursCheckconfig(p.ours.t, ours.Stdout)
 	}
@@ -257,6 +262,10 @@ func oursHelp(t *testing.T, s string) string {
 	if golxcHelpRE.MatchString(s) {
 		intended(t, "ls-format-json")
 		s = golxcHelpRE.ReplaceAllString(s, "")
+	}
+	if stripped, ok := cli.StripHelpFooter(s); ok {
+		intended(t, "help-build-footer")
+		s = stripped
 	}
 	return s
 }

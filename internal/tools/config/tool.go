@@ -40,6 +40,10 @@ func run(x *cli.Ctx) error {
 		me := progName()
 		fmt.Fprintf(x.Stdout, "Usage: %s -l: list all available configuration items\n", me)
 		fmt.Fprintf(x.Stdout, "       %s item: print configuration item\n", me)
+		if len(x.Args) > 0 && (x.Args[0] == "-h" || x.Args[0] == "--help") {
+			// Asked for help: say which golxc build answers.
+			fmt.Fprint(x.Stdout, cli.HelpFooter())
+		}
 		return nil
 	}
 	arg := x.Args[0]

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/golxc/golxc/internal/cli"
 	"github.com/golxc/golxc/internal/testutil"
 )
 
@@ -39,6 +40,13 @@ func TestSameAsLXCForRoot(t *testing.T) {
 	} {
 		want := runAs(t, "/usr/bin/lxc-config", nil, nil, args...)
 		got := runAs(t, ours, nil, nil, args...)
+		if len(args) == 1 && (args[0] == "-h" || args[0] == "--help") {
+			// golxc's help ends with the build's line.
+			var ok bool
+			if got.out, ok = cli.StripHelpFooter(got.out); !ok {
+				t.Errorf("%q: no build footer: %q", args, got.out)
+			}
+		}
 		if got != want {
 			t.Errorf("%q:\n ours %+v\n LXC  %+v", args, got, want)
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/golxc/golxc/internal/cli"
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/testutil"
 )
@@ -33,7 +34,9 @@ func runReal(t *testing.T, args ...string) out {
 func runOurs(t *testing.T, args ...string) out {
 	t.Helper()
 	r := testutil.Run(t, "lxc-info", args...)
-	return out{r.Stdout, r.Stderr, r.Code}
+	// golxc's help ends with one more line, naming the build.
+	stderr, _ := cli.StripHelpFooter(r.Stderr)
+	return out{r.Stdout, stderr, r.Code}
 }
 
 // macRE finds generated MACs; they are random on every load, in LXC too.

@@ -104,6 +104,7 @@ func run(x *cli.Ctx) error {
 	}
 	if help {
 		usage(x.Stdout)
+		fmt.Fprint(x.Stdout, cli.HelpFooter())
 		return nil
 	}
 	if path == "" {

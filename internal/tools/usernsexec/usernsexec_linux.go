@@ -60,6 +60,7 @@ func run(x *cli.Ctx) error {
 	}
 	if o.help {
 		fmt.Fprintf(x.Stdout, usageText, prog)
+		fmt.Fprint(x.Stdout, cli.HelpFooter())
 		return cli.Exit(0)
 	}
 	if len(o.maps) == 0 {
