@@ -398,3 +398,30 @@ func TestLocalTarballs(t *testing.T) {
 		}
 	}
 }
+
+// TestDebianNeedsCommonInclude: without DISTRO.common.conf the debian and
+// ubuntu templates fail at once, saying what is missing, instead of
+// writing a config without capability drops, devices and mounts; nothing
+// is downloaded and no container is left.
+func TestDebianNeedsCommonInclude(t *testing.T) {
+	testutil.Integration(t)
+	cache := t.TempDir()
+	p := testutil.LXCPath(t)
+	fake := fakeDebootstrap(t, false, "")
+	empty := t.TempDir()
+	for _, distro := range []string{"debian", "ubuntu"} {
+		name := testutil.UniqueName("inc")
+		r := testutil.RunIn(t, templatesEnv(cache, "PATH="+fake+":"+os.Getenv("PATH"), "LXC_CONFIG_DIR="+empty), "",
+			"lxc-create", "-P", p, "-n", name, "-t", distro, "--", "-a", "amd64", "--mirror", "http://mirror.invalid/"+distro)
+		want := empty + "/" + distro + ".common.conf is missing"
+		if r.Code == 0 || !strings.Contains(r.Stdout+r.Stderr, want) {
+			t.Errorf("%s template without its include: %s", distro, r)
+		}
+		if _, err := os.Lstat(filepath.Join(p, name)); !os.IsNotExist(err) {
+			t.Errorf("%s: container left after the refusal", distro)
+		}
+		if _, err := os.Stat(filepath.Join(cache, distro)); !os.IsNotExist(err) {
+			t.Errorf("%s: the template downloaded before refusing", distro)
+		}
+	}
+}
