@@ -1,7 +1,7 @@
 // Command gendoc writes the man pages and shell completion scripts of every
 // lxc-* tool from the same command definitions the tools parse with.
 //
-//	go run ./hack/gendoc man DIR          DIR/lxc-start.1 ...
+//	go run ./hack/gendoc man DIR          DIR/man1/lxc-start.1 ... DIR/man5/lxc.container.conf.5 ... DIR/man7/lxc.7
 //	go run ./hack/gendoc completion DIR   DIR/bash/lxc-start, DIR/zsh/_lxc-start, DIR/fish/lxc-start.fish ...
 package main
 
@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/cobra/doc"
 
 	"github.com/golxc/golxc/internal/cli"
 	"github.com/golxc/golxc/internal/config"
@@ -53,29 +52,6 @@ func command(t *cli.Tool) *cobra.Command {
 	// columns instead of letting the man renderer reflow it.
 	cmd.Long = "    " + strings.ReplaceAll(strings.TrimRight(cmd.Long, "\n"), "\n", "\n    ")
 	return cmd
-}
-
-func genMan(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	for _, t := range all.Tools {
-		cmd := command(t)
-		header := &doc.GenManHeader{
-			Title:   strings.ToUpper(t.Name),
-			Section: "1",
-			Source:  "golxc " + cli.GolxcVersion,
-			Manual:  "golxc (LXC " + cli.Version + " compatible) tools",
-		}
-		var b bytes.Buffer
-		if err := doc.GenMan(cmd, header, &b); err != nil {
-			return fmt.Errorf("man page of %s: %w", t.Name, err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, t.Name+".1"), b.Bytes(), 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func genCompletion(dir string) error {

@@ -4,30 +4,146 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/spf13/pflag"
+
+	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/testutil"
 	"github.com/golxc/golxc/internal/tools/all"
 )
 
-func TestManPagesRender(t *testing.T) {
+// render formats a generated page with man(1) as a user would see it and
+// fails on any groff warning.
+func render(t *testing.T, page string) string {
+	t.Helper()
+	cmd := exec.Command("man", "--warnings", "-l", page)
+	cmd.Env = append(os.Environ(), "MANWIDTH=200", "MANPAGER=cat", "PAGER=cat", "LC_ALL=C.UTF-8")
+	var errb strings.Builder
+	cmd.Stderr = &errb
+	out, err := cmd.Output()
+	if err != nil || errb.Len() > 0 {
+		t.Fatalf("man -l %s: %v\n%s", page, err, errb.String())
+	}
+	s := string(out)
+	// Markdown that did not render leaks its markers.
+	if m := regexp.MustCompile("\\*\\*|`|\\\\\\*").FindString(s); m != "" {
+		t.Errorf("%s shows a raw Markdown marker %q", page, m)
+	}
+	return s
+}
+
+func genAll(t *testing.T) string {
+	t.Helper()
 	testutil.Need(t, "man")
 	dir := t.TempDir()
 	if err := genMan(dir); err != nil {
 		t.Fatal(err)
 	}
+	return dir
+}
+
+// Every tool's page has the sections a packager's lint and an admin
+// expect, and documents every option the tool accepts.
+func TestToolPages(t *testing.T) {
+	dir := genAll(t)
 	for _, tool := range all.Tools {
-		page := filepath.Join(dir, tool.Name+".1")
-		cmd := exec.Command("man", "-l", page)
-		cmd.Env = append(os.Environ(), "MANWIDTH=80", "MANPAGER=cat", "PAGER=cat")
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("man -l %s: %v", page, err)
+		s := render(t, filepath.Join(dir, "man1", tool.Name+".1"))
+		for _, sec := range []string{"NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "EXIT STATUS", "EXAMPLES", "FILES", "SEE ALSO", "VERSION"} {
+			if !regexp.MustCompile(`(?m)^` + sec + `$`).MatchString(s) {
+				t.Errorf("%s(1) has no %s section", tool.Name, sec)
+			}
 		}
-		s := string(out)
-		if !strings.Contains(s, "NAME") || !strings.Contains(s, tool.Name) || !strings.Contains(s, "Usage: "+tool.Name) {
-			t.Errorf("%s renders without NAME/usage:\n%s", page, s)
+		if !strings.Contains(s, tool.Name+" - "+toolSummary[tool.Name]) {
+			t.Errorf("%s(1): NAME line missing", tool.Name)
+		}
+		if tool.Custom {
+			// Options named in the tool's own usage text.
+			for _, opt := range regexp.MustCompile(`(?:^|[\s\[|])(-{1,2}[a-z][a-z-]*)`).FindAllStringSubmatch(tool.Help, -1) {
+				if !strings.Contains(s, opt[1]) {
+					t.Errorf("%s(1) does not document %s", tool.Name, opt[1])
+				}
+			}
+			continue
+		}
+		command(tool).Flags().VisitAll(func(f *pflag.Flag) {
+			want := "--" + f.Name
+			if f.Name == "help-question" {
+				want = "-?"
+			}
+			if !regexp.MustCompile(`(?m)^\s+(-., )?` + regexp.QuoteMeta(want) + `([\s=\[]|$)`).MatchString(s) {
+				t.Errorf("%s(1) does not document %s", tool.Name, want)
+			}
+		})
+	}
+	s := render(t, filepath.Join(dir, "man1", "golxc.1"))
+	for _, tool := range all.Tools {
+		if !strings.Contains(s, tool.Name+"(1)") {
+			t.Errorf("golxc(1) does not list %s", tool.Name)
+		}
+	}
+}
+
+// lxc.container.conf(5) and lxc.system.conf(5) document every key of the
+// parser's tables; lxc(7), lxc.conf(5) and lxc-usernet(5) render.
+func TestConfigPages(t *testing.T) {
+	dir := genAll(t)
+	s := render(t, filepath.Join(dir, "man5", "lxc.container.conf.5"))
+	for _, d := range config.KeyDocs() {
+		if !regexp.MustCompile(`(?m)^\s+` + regexp.QuoteMeta(d.Key) + ` = `).MatchString(s) {
+			t.Errorf("lxc.container.conf(5) does not document %s", d.Key)
+		}
+	}
+	for _, l := range config.LegacyKeys() {
+		if !strings.Contains(s, l[0]) {
+			t.Errorf("lxc.container.conf(5) does not list the pre-3.0 key %s", l[0])
+		}
+	}
+	s = render(t, filepath.Join(dir, "man5", "lxc.system.conf.5"))
+	for _, k := range config.SystemKeys {
+		if !strings.Contains(s, k+" = ") {
+			t.Errorf("lxc.system.conf(5) does not document %s", k)
+		}
+	}
+	for _, p := range []string{"man5/lxc.conf.5", "man5/lxc-usernet.5", "man7/lxc.7"} {
+		if s := render(t, filepath.Join(dir, p)); !strings.Contains(s, "SEE ALSO") {
+			t.Errorf("%s has no SEE ALSO", p)
+		}
+	}
+}
+
+// Every page another page refers to as one of ours exists.
+func TestSeeAlsoTargets(t *testing.T) {
+	dir := genAll(t)
+	ours := regexp.MustCompile(`\b((?:lxc|golxc)[a-z.-]*)\((\d)\)`)
+	files, _ := filepath.Glob(filepath.Join(dir, "man*", "*"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		for _, m := range ours.FindAllStringSubmatch(string(b), -1) {
+			if _, err := os.Stat(filepath.Join(dir, "man"+m[2], m[1]+"."+m[2])); err != nil {
+				t.Errorf("%s refers to %s(%s), which is not generated", filepath.Base(f), m[1], m[2])
+			}
+		}
+	}
+}
+
+// The same tree gives the same pages (the package must be reproducible).
+func TestManPagesReproducible(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	if err := genMan(a); err != nil {
+		t.Fatal(err)
+	}
+	if err := genMan(b); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(a, "man*", "*"))
+	for _, f := range files {
+		x, _ := os.ReadFile(f)
+		y, _ := os.ReadFile(filepath.Join(b, strings.TrimPrefix(f, a)))
+		if string(x) != string(y) {
+			t.Errorf("%s differs between two runs", strings.TrimPrefix(f, a))
 		}
 	}
 }
