@@ -41,7 +41,7 @@ LXCLIBEXECDIR = $(LIBEXECDIR)/lxc
 GO        ?= go
 # The golxc release: the last v* tag and the commits since ("0.1.0",
 # "0.1.0-3-gabc1234", "-dirty" for uncommitted changes); see CHANGELOG.md.
-VERSION   ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null | sed 's/^v//' || true)
+VERSION   ?= $(shell ./scripts/version.sh)
 COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null || true)
 # Where the installed tools look for our templates; tests use the source tree.
 LDFLAGS   = -s -w -X github.com/golxc/golxc/internal/cli.GolxcVersion=$(VERSION) \
@@ -245,7 +245,7 @@ install-split: build install-data
 # dist/golxc_VERSION_ARCH.deb from `make install` into a staging tree,
 # built by dpkg-deb; the same tree gives the same bytes.
 deb:
-	./scripts/mkdeb.sh
+	VERSION=$(VERSION) ./scripts/mkdeb.sh
 
 fmt:
 	gofmt -w cmd internal hack tests

@@ -29,11 +29,7 @@ command -v dpkg-deb >/dev/null 2>&1 || { echo "mkdeb: dpkg-deb is missing (apt-g
 # The golxc release, as `make` computes it, turned into a Debian version:
 # 0.1.0 -> 0.1.0, 0.1.0-3-gabc1234 -> 0.1.0+3.gabc1234, a dirty tree adds
 # +dirty / .dirty (sorting after the clean build of the same commit).
-describe=$(git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null | sed 's/^v//' || true)
-if [ -z "$describe" ]; then
-	describe=0.0.0-0-g$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-	git diff --quiet HEAD 2>/dev/null || describe=$describe-dirty
-fi
+describe=${VERSION:-$(./scripts/version.sh)}
 version=$(echo "$describe" | sed -e 's/^\([^-]*\)-\([0-9][0-9]*\)-g\([0-9a-f]*\)/\1+\2.g\3/' -e 's/-dirty$/.dirty/')
 case "$version" in *+*) ;; *.dirty) version=${version%.dirty}+dirty ;; esac
 
@@ -47,10 +43,12 @@ SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || 
 export SOURCE_DATE_EPOCH
 maintainer=${DEB_MAINTAINER:-golxc developers <golxc@users.noreply.github.com>}
 
+# MKDEB_OUT: where the package goes (default dist/); tests build twice.
+out_dir=${MKDEB_OUT:-dist}
 work=build/deb
 root=$work/root
 rm -rf "$work"
-mkdir -p "$root/DEBIAN" dist
+mkdir -p "$root/DEBIAN" "$out_dir"
 
 $MAKE --no-print-directory install DESTDIR="$PWD/$root" PREFIX=/usr
 
@@ -83,6 +81,6 @@ chmod 0644 "$root/DEBIAN/md5sums"
 
 find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 
-out=dist/golxc_${version}_${arch}.deb
+out=$out_dir/golxc_${version}_${arch}.deb
 dpkg-deb --root-owner-group -Zxz -z9 --threads-max=1 --build "$root" "$out" >/dev/null
 echo "$out: $(du -k "$out" | cut -f1) KiB, Installed-Size $size KiB ($((size / 1024)) MiB)"
