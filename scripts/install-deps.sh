@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the Debian packages a make target needs, only those missing.
-# Usage: install-deps.sh PROFILE...   (test, demo, compat, bench, debootstrap)
+# Usage: install-deps.sh PROFILE...   (test, demo, compat, bench, debootstrap, package)
 # Fails loudly: a missing package that cannot be installed stops the run.
 set -eu
 
@@ -12,6 +12,7 @@ for profile in "$@"; do
 	compat) pkgs="$pkgs busybox-static e2fsprogs lxc lxc-templates" ;;
 	bench) pkgs="$pkgs busybox-static lxc lxc-templates hyperfine crun runc debootstrap rsync btrfs-progs" ;;
 	debootstrap) pkgs="$pkgs debootstrap rsync debian-archive-keyring" ;;
+	package) pkgs="$pkgs debootstrap debian-archive-keyring busybox-static util-linux lxc-templates" ;;
 	*) echo "install-deps.sh: unknown profile $profile" >&2; exit 2 ;;
 	esac
 done
