@@ -217,8 +217,9 @@ func Clone(opt CloneOptions) (res *CloneResult, err error) {
 	}
 	err = storage.WithMounted(cloned.Source, filepath.Join(nw.Dir(), "rootfs"), func(root string) error {
 		if cmds := newLoaded.Hooks["clone"]; len(cmds) > 0 {
+			// As LXC: the rootfs path as configured (TYPE:PATH).
 			env := &hooks.Env{Name: nw.Name, ConfigFile: newCfg, RootfsMount: root,
-				RootfsPath: cloned.Source.Dir(), Version: newLoaded.HookVersion}
+				RootfsPath: newLoaded.RootfsPath, Version: newLoaded.HookVersion, OutsideStart: true}
 			if err := hooks.Run(cmds, "clone", env, opt.HookArgs, []string{"LXC_SRC_NAME=" + src.Name}); err != nil {
 				return fmt.Errorf("Error executing clone hook for %s: %w", nw.Name, err)
 			}

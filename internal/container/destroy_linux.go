@@ -142,9 +142,15 @@ func destroyStoppedLocked(ref Ref, cfgPath string, opt DestroyOptions, incomplet
 		cfg = config.NewContainer()
 	}
 	if cmds := cfg.Hooks["destroy"]; len(cmds) > 0 {
-		env := &hooks.Env{Name: ref.Name, ConfigFile: cfgPath, RootfsMount: cfg.RootfsMount,
+		// As LXC: lxc.rootfs.mount or its compiled-in default (nothing is
+		// mounted for a destroy).
+		mount := cfg.RootfsMount
+		if mount == "" {
+			mount = config.DefaultRootfsMount
+		}
+		env := &hooks.Env{Name: ref.Name, ConfigFile: cfgPath, RootfsMount: mount,
 			RootfsPath: storage.Parse(cfg.RootfsPath).Dir(), Console: cfg.ConsolePath,
-			ConsoleLog: cfg.ConsoleLogfile, Version: cfg.HookVersion}
+			ConsoleLog: cfg.ConsoleLogfile, Version: cfg.HookVersion, OutsideStart: true}
 		if err := hooks.Run(cmds, "destroy", env, nil, nil); err != nil {
 			return fmt.Errorf("destroy hook for %s: %w", ref.Name, err)
 		}

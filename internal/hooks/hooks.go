@@ -25,20 +25,53 @@ type Env struct {
 	Version     int
 	PID         int    // LXC_PID, from start-host on
 	Target      string // LXC_TARGET: stop or reboot
+	// Namespaces are the container's namespaces the monitor holds open,
+	// exposed to network down scripts, stop and post-stop hooks as
+	// LXC_<KIND>_NS=/proc/MONITOR/fd/N (and, to version-0 stop hooks, as
+	// arguments KIND:/proc/MONITOR/fd/N), as LXC does.
+	Namespaces  []Namespace
 	Extra       []string
 	Environment []string // lxc.environment entries
 	Shell       string   // defaults to /bin/sh
+	// OutsideStart marks the hooks run by a tool (clone, destroy): LXC
+	// sets LXC_CGNS_AWARE, LXC_LOG_LEVEL and LXC_HOOK_VERSION only when a
+	// container starts.
+	OutsideStart bool
+	// Base is the inherited environment (LXC's hooks inherit the
+	// monitor's, i.e. the starting command's); nil: this process's.
+	Base []string
 }
 
+// Namespace is one namespace a hook can enter with nsenter: its kind
+// (LXC's proc name: mnt, pid, uts, ipc, net, cgroup, user, time) and a
+// path to a descriptor of it.
+type Namespace struct {
+	Kind, Path string
+}
+
+// NamespaceArgs are the version-0 stop hook's extra arguments.
+func (e *Env) NamespaceArgs() []string {
+	var out []string
+	for _, n := range e.Namespaces {
+		out = append(out, n.Kind+":"+n.Path)
+	}
+	return out
+}
+
+// vars are the LXC_* variables, as LXC's lxc_init and run_lxc_hooks set
+// them: unset values are left out, not empty.
 func (e *Env) vars(section, typ string) []string {
-	v := []string{
-		"LXC_NAME=" + e.Name,
-		"LXC_CONFIG_FILE=" + e.ConfigFile,
-		"LXC_ROOTFS_MOUNT=" + e.RootfsMount,
-		"LXC_ROOTFS_PATH=" + e.RootfsPath,
-		"LXC_CGNS_AWARE=1",
-		"LXC_LOG_LEVEL=" + e.LogLevel,
-		fmt.Sprintf("LXC_HOOK_VERSION=%d", e.Version),
+	v := []string{"LXC_NAME=" + e.Name}
+	for _, kv := range [][2]string{{"LXC_CONFIG_FILE", e.ConfigFile}, {"LXC_ROOTFS_MOUNT", e.RootfsMount}, {"LXC_ROOTFS_PATH", e.RootfsPath}} {
+		if kv[1] != "" {
+			v = append(v, kv[0]+"="+kv[1])
+		}
+	}
+	if !e.OutsideStart {
+		if cgroupNSAware() {
+			v = append(v, "LXC_CGNS_AWARE=1")
+		}
+		v = append(v, "LXC_LOG_LEVEL="+e.LogLevel, fmt.Sprintf("LXC_HOOK_VERSION=%d", e.Version))
 	}
 	if e.Console != "" {
 		v = append(v, "LXC_CONSOLE="+e.Console)
@@ -55,7 +88,17 @@ func (e *Env) vars(section, typ string) []string {
 	if e.Target != "" {
 		v = append(v, "LXC_TARGET="+e.Target)
 	}
+	for _, n := range e.Namespaces {
+		v = append(v, "LXC_"+strings.ToUpper(n.Kind)+"_NS="+n.Path)
+	}
 	return v
+}
+
+// cgroupNSAware is LXC's cgns_supported(): LXC_CGNS_AWARE=1 tells hooks
+// the kernel has cgroup namespaces.
+func cgroupNSAware() bool {
+	_, err := os.Stat("/proc/self/ns/cgroup")
+	return err == nil
 }
 
 // Run runs every command of one hook type in order; the first failure stops
@@ -75,7 +118,11 @@ func RunNet(cmd, action string, env *Env, netArgs []string, extraEnv []string) e
 }
 
 func runOne(value, section, typ string, env *Env, extraArgs, extraEnv []string) error {
-	sh, argv, envv := Command(value, section, typ, env, extraArgs, baseEnv())
+	base := env.Base
+	if base == nil {
+		base = BaseEnv()
+	}
+	sh, argv, envv := Command(value, section, typ, env, extraArgs, base)
 	cmd := exec.Command(sh, argv[1:]...)
 	cmd.Env = append(envv, extraEnv...)
 	var stderr bytes.Buffer
@@ -122,9 +169,10 @@ func FailurePrefix(typ, value string) string {
 	return fmt.Sprintf("%s hook %q failed", typ, value)
 }
 
-// baseEnv is the monitor's own environment, which hooks inherit in LXC,
-// minus our internal stage variables; PATH is guaranteed.
-func baseEnv() []string {
+// BaseEnv is this process's environment, which hooks inherit in LXC when
+// this is the monitor, minus our internal stage variables; PATH is
+// guaranteed.
+func BaseEnv() []string {
 	var out []string
 	hasPath := false
 	for _, kv := range os.Environ() {

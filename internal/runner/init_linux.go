@@ -91,6 +91,7 @@ func (s *stage2) run() error {
 		Name: s.spec.Name, ConfigFile: s.spec.ConfigFile, RootfsMount: rootfsMountPoint(c, s.spec.LXCPath, s.spec.Name),
 		RootfsPath: rootfsPathValue(c), Console: c.ConsolePath, ConsoleLog: c.ConsoleLogfile,
 		LogLevel: levelName(s.spec.LogLevel), Version: c.HookVersion, Environment: c.Environment,
+		Base: s.setup.HookBase,
 	}
 	if sig := s.setup.Pdeathsig; sig != 0 {
 		if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(sig), 0, 0, 0); err != nil {
@@ -221,7 +222,7 @@ func (s *stage2) run() error {
 	if err := s.setRlimits(); err != nil {
 		return err
 	}
-	if err := hooks.Run(c.Hooks["start"], "start", &hooks.Env{Name: s.spec.Name, Version: c.HookVersion, LogLevel: s.env.LogLevel, Environment: c.Environment}, nil, nil); err != nil {
+	if err := hooks.Run(c.Hooks["start"], "start", s.env, nil, ttyNamesEnv(c, s.spec, len(ttys))); err != nil {
 		return err
 	}
 	env := initEnv(s.cfg, s.spec, len(ttys))
@@ -572,23 +573,31 @@ func (s *stage2) setRlimits() error {
 }
 
 // initEnv is init's environment, as LXC's do_start builds it: cleared,
-// then container=lxc, the tty names systemd looks for (not for
-// lxc-execute), and lxc.environment. No PATH is invented: init sets its
-// own, and lookPath falls back to the usual directories.
+// then lxc.environment, container=lxc and the tty names systemd looks
+// for (not for lxc-execute). No PATH is invented: init sets its own, and
+// lookPath falls back to the usual directories.
 func initEnv(c *config.Container, spec *Spec, ttys int) []string {
-	env := []string{"container=lxc"}
-	if ttys > 0 && !spec.Execute {
-		var names []string
-		for i := 0; i < ttys; i++ {
-			n := fmt.Sprintf("tty%d", i+1)
-			if c.TTYDir != "" {
-				n = c.TTYDir + "/" + n
-			}
-			names = append(names, n)
-		}
-		env = append(env, "container_ttys="+strings.Join(names, " "))
-	}
+	env := append([]string{"container=lxc"}, ttyNamesEnv(c, spec, ttys)...)
 	return append(env, c.Environment...)
+}
+
+// ttyNamesEnv is container_ttys, which LXC sets for the start hooks and
+// init: the ttys' names in the container's devpts ("pts/1 pts/2"), the
+// form systemd's getty generator takes. The console, when there is one,
+// is pts/0.
+func ttyNamesEnv(c *config.Container, spec *Spec, ttys int) []string {
+	if ttys == 0 || spec.Execute {
+		return nil
+	}
+	first := 0
+	if c.ConsolePath != "none" {
+		first = 1
+	}
+	names := make([]string, ttys)
+	for i := range names {
+		names[i] = fmt.Sprintf("pts/%d", first+i)
+	}
+	return []string{"container_ttys=" + strings.Join(names, " ")}
 }
 
 // initArgv is the container's init: the command given to lxc-start,

@@ -64,7 +64,8 @@ type Monitor struct {
 	// joins until stage-2 has them.
 	ns     nsPlan
 	shared map[string]*os.File
-	proc   *os.Process // stage-2, then the container's init
+	heldNS []heldNamespace // for the teardown's hooks (hookns_linux.go)
+	proc   *os.Process     // stage-2, then the container's init
 }
 
 type waiter struct {
@@ -289,7 +290,7 @@ func (m *Monitor) startOnce() (err error) {
 	m.hookEnv = &hooks.Env{
 		Name: m.spec.Name, ConfigFile: m.spec.ConfigFile, RootfsMount: rootfsMountPoint(c, m.spec.LXCPath, m.spec.Name),
 		RootfsPath: rootfsPathValue(c), Console: c.ConsolePath, ConsoleLog: c.ConsoleLogfile,
-		LogLevel: levelName(m.spec.LogLevel), Version: c.HookVersion, Environment: c.Environment,
+		LogLevel: levelName(m.spec.LogLevel), Version: c.HookVersion,
 	}
 	// In a shared mount namespace the rootfs is the other container's.
 	if c.RootfsPath != "" && m.ns["mnt"] != nsShared {
@@ -401,6 +402,7 @@ func (m *Monitor) startOnce() (err error) {
 		setup.Hostname = c.UTSName
 	}
 	setup.Sysctls = ownSysctls(c, m.ns)
+	setup.HookBase = hooks.BaseEnv()
 	setup.SharedMnt = m.ns["mnt"] == nsShared
 	if m.ns["pid"] == nsShared {
 		setup.Pdeathsig = c.MonitorSignalPdeath
@@ -453,6 +455,7 @@ func (m *Monitor) startOnce() (err error) {
 	if err := m.takeTerminals(ready.Console >= 0, len(ready.TTYs), files); err != nil {
 		return err
 	}
+	m.holdNamespaces(m.proc.Pid)
 	if err := m.applyDeviceRules(); err != nil {
 		return err
 	}
@@ -723,16 +726,26 @@ func (m *Monitor) teardown(target string) {
 	nd := m.net
 	m.net = nil
 	m.mu.Unlock()
+	// As LXC: the teardown's hooks (network down scripts, stop,
+	// post-stop) see LXC_PID of the boot that ended, LXC_TARGET and the
+	// namespaces; version-0 stop hooks also get them as arguments.
+	m.exposeNamespaces()
+	if m.hookEnv != nil {
+		m.hookEnv.Target = target
+	}
 	if nd != nil {
 		nd.Teardown()
 	}
 	if m.hookEnv != nil {
-		m.hookEnv.Target = target
-		m.hookEnv.PID = 0
-		if err := hooks.Run(m.cfg.Hooks["stop"], "stop", m.hookEnv, nil, nil); err != nil {
+		var args []string
+		if m.hookEnv.Version == 0 {
+			args = m.hookEnv.NamespaceArgs()
+		}
+		if err := hooks.Run(m.cfg.Hooks["stop"], "stop", m.hookEnv, args, nil); err != nil {
 			m.log.Errorf("%v", err)
 		}
 	}
+	m.releaseNamespaces()
 	m.mu.Lock()
 	cg := m.cg
 	m.cg = nil

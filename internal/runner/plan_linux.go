@@ -73,10 +73,13 @@ func (pl *planner) add(op sv.Op, flags uint16, args ...any) { pl.p.Add(op, flags
 
 // hook adds the commands of one hook type, run inside the stage-2 with
 // LXC's convention and the environment hooks.Command builds.
-func (pl *planner) hook(typ string, env *hooks.Env) {
-	base := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+func (pl *planner) hook(typ string, env *hooks.Env, extraEnv ...string) {
+	// The monitor's environment, which LXC's hooks inherit (the planner
+	// runs in the monitor).
+	base := hooks.BaseEnv()
 	for _, v := range pl.c.Hooks[typ] {
 		sh, argv, envv := hooks.Command(v, "lxc", typ, env, nil, base)
+		envv = append(envv, extraEnv...)
 		pl.add(sv.OpHook, 0, hooks.FailurePrefix(typ, v), sh, sv.List(argv), sv.List(envv))
 	}
 }
@@ -163,7 +166,7 @@ func (pl *planner) build() error {
 		}
 		pl.add(sv.OpRlimit, 0, res, p.Soft, p.Hard)
 	}
-	pl.hook("start", &hooks.Env{Name: spec.Name, Version: c.HookVersion, LogLevel: pl.env.LogLevel, Environment: c.Environment})
+	pl.hook("start", pl.env, ttyNamesEnv(c, spec, ttys)...)
 	env := initEnv(c, spec, ttys)
 	if c.InitCwd != "" {
 		pl.add(sv.OpMkdir, 0, c.InitCwd, 0o755)

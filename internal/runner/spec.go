@@ -105,6 +105,9 @@ type syncMsg struct {
 	// SharedMnt: the mount namespace is another container's; nothing is
 	// mounted in it (no rootfs, no pivot).
 	SharedMnt bool `json:"shared_mnt,omitempty"`
+	// HookBase is the monitor's environment, which hooks run by stage-2
+	// inherit (as LXC's inherit the monitor's).
+	HookBase []string `json:"hook_base,omitempty"`
 	// Pdeathsig is lxc.monitor.signal.pdeath for stage-2 to set itself
 	// (when it was not set at fork).
 	Pdeathsig int `json:"pdeathsig,omitempty"`

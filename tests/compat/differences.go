@@ -222,6 +222,13 @@ var Differences = []Difference{
 		Golxc:  "joins the mount namespace and mounts nothing in it (no rootfs, /dev, proc, ttys, pivot); the console is a pty of its devpts; a warning names the keys not applied",
 		Reason: "joining a namespace must never change its state: the other container's mounts are its own",
 	},
+	{
+		ID:     "hook-rootfs-mount",
+		Area:   "hooks: `LXC_ROOTFS_MOUNT`",
+		LXC:    "LXC's compiled-in mount point, `/usr/lib/ARCH/lxc/rootfs`, where it mounts every container's rootfs (in the container's mount namespace) unless `lxc.rootfs.mount` is set",
+		Golxc:  "where golxc mounts it: the container's own `rootfs` directory unless `lxc.rootfs.mount` is set; every other hook argument and variable is LXC's",
+		Reason: "golxc needs no directory of LXC's package; the variable names the place the rootfs really is",
+	},
 }
 
 // Lookup returns the entry with id; ok is false for an unknown id.

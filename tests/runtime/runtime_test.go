@@ -454,37 +454,63 @@ func TestMountEntriesStayInRoot(t *testing.T) {
 	}
 }
 
+// TestHooks: every hook gets LXC 5.0.2's arguments and variables, for
+// lxc.hook.version 0 and 1: LXC_PID from start-host on (also in stop and
+// post-stop), LXC_TARGET at stop, lxc.environment only in the hooks that
+// run in the container, and in stop hooks the container's namespaces as
+// LXC_<KIND>_NS paths nsenter can use after init died (version 0: also as
+// KIND:PATH arguments).
 func TestHooks(t *testing.T) {
 	testutil.Integration(t)
-	out := filepath.Join(t.TempDir(), "hooks.log")
-	script := filepath.Join(t.TempDir(), "hook.sh")
-	testutil.WriteFile(t, script, "#!/bin/sh\necho \"$@ pid=${LXC_PID:-} target=${LXC_TARGET:-} name=$LXC_NAME rootfs=${LXC_ROOTFS_PATH##*/}\" >> "+out+"\n", 0o755)
-	p, n := container(t,
-		"lxc.hook.pre-start = "+script,
-		"lxc.hook.pre-mount = "+script,
-		"lxc.hook.mount = "+script,
-		"lxc.hook.autodev = "+script,
-		"lxc.hook.start-host = "+script,
-		"lxc.hook.stop = "+script,
-		"lxc.hook.post-stop = "+script,
-	)
-	start(t, p, n)
-	pid := initPID(t, p, n)
-	testutil.MustRun(t, "lxc-stop", "-P", p, "-n", n, "-k")
-	b, _ := os.ReadFile(out)
-	got := string(b)
-	for _, want := range []string{
-		n + " lxc pre-start pid= target= name=" + n + " rootfs=rootfs",
-		n + " lxc pre-mount",
-		n + " lxc mount",
-		n + " lxc autodev",
-		fmt.Sprintf("%s lxc start-host pid=%d", n, pid),
-		n + " lxc stop pid= target=stop",
-		n + " lxc post-stop pid= target=stop",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("hook log lacks %q:\n%s", want, got)
-		}
+	for _, v := range []string{"0", "1"} {
+		t.Run("version"+v, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "hooks.log")
+			script := filepath.Join(t.TempDir(), "hook.sh")
+			testutil.WriteFile(t, script, `#!/bin/sh
+echo "${LXC_HOOK_TYPE:-} $@ pid=${LXC_PID:-} target=${LXC_TARGET:-} name=$LXC_NAME rootfs=${LXC_ROOTFS_PATH##*/} foo=${FOO:-}" >> `+out+`
+if [ -n "${LXC_UTS_NS:-}" ]; then echo "uts=$(nsenter --uts=$LXC_UTS_NS hostname) net=$(nsenter --net=$LXC_NET_NS ip -o link | wc -l) mnt=${LXC_MNT_NS:+y}${LXC_PID_NS:+y}${LXC_IPC_NS:+y}${LXC_CGROUP_NS:+y}" >> `+out+`; fi
+`, 0o755)
+			p, n := container(t,
+				"lxc.hook.version = "+v,
+				"lxc.environment = FOO=bar",
+				"lxc.hook.pre-start = "+script,
+				"lxc.hook.pre-mount = "+script,
+				"lxc.hook.mount = "+script,
+				"lxc.hook.autodev = "+script,
+				"lxc.hook.start-host = "+script,
+				"lxc.hook.stop = "+script,
+				"lxc.hook.post-stop = "+script,
+			)
+			start(t, p, n)
+			pid := initPID(t, p, n)
+			testutil.MustRun(t, "lxc-stop", "-P", p, "-n", n, "-k")
+			b, _ := os.ReadFile(out)
+			got := string(b)
+			prefix := func(typ string) string {
+				if v == "1" {
+					return typ + " "
+				}
+				return " " + n + " lxc " + typ
+			}
+			nsArgs := ""
+			if v == "0" {
+				nsArgs = " mnt:/proc/"
+			}
+			for _, want := range []string{
+				prefix("pre-start") + " pid= target= name=" + n + " rootfs=rootfs foo=\n",
+				prefix("pre-mount") + " pid= target= name=" + n + " rootfs=rootfs foo=bar\n",
+				prefix("mount") + " pid= target= name=" + n + " rootfs=rootfs foo=bar\n",
+				prefix("autodev") + " pid= target= name=" + n + " rootfs=rootfs foo=bar\n",
+				fmt.Sprintf("%s pid=%d target= name=%s rootfs=rootfs foo=\n", prefix("start-host"), pid, n),
+				prefix("stop") + nsArgs,
+				fmt.Sprintf(" pid=%d target=stop name=%s rootfs=rootfs foo=\nuts=%s net=1 mnt=yyyy\n", pid, n, n),
+				fmt.Sprintf("%s pid=%d target=stop name=%s rootfs=rootfs foo=\n", prefix("post-stop"), pid, n),
+			} {
+				if !strings.Contains(got, want) {
+					t.Errorf("hook log lacks %q:\n%s", want, got)
+				}
+			}
+		})
 	}
 }
 
