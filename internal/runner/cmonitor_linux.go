@@ -65,11 +65,7 @@ func startCMonitor(spec *Spec) (err error) {
 	}
 	defer m.log.Close()
 	c := m.cfg
-	m.hookEnv = &hooks.Env{
-		Name: spec.Name, ConfigFile: spec.ConfigFile, RootfsMount: rootfsMountPoint(c, spec.LXCPath, spec.Name),
-		RootfsPath: rootfsPathValue(c), Console: c.ConsolePath, ConsoleLog: c.ConsoleLogfile,
-		LogLevel: levelName(spec.LogLevel), Version: c.HookVersion, Environment: c.Environment,
-	}
+	m.hookEnv = hostHookEnv(spec, c)
 	m.ns = planNamespaces(c, cgroupNSSupported())
 	if err := checkNamespaces(c, m.ns); err != nil {
 		return err

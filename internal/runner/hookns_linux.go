@@ -8,6 +8,18 @@ import (
 	"github.com/golxc/golxc/internal/hooks"
 )
 
+// hostHookEnv is the environment of the hooks the monitor runs on the
+// host (pre-start, start-host, network scripts, stop, post-stop): LXC's
+// lxc_init variables, without lxc.environment (LXC sets that only in the
+// container's process).
+func hostHookEnv(spec *Spec, c *config.Container) *hooks.Env {
+	return &hooks.Env{
+		Name: spec.Name, ConfigFile: spec.ConfigFile, RootfsMount: rootfsMountPoint(c, spec.LXCPath, spec.Name),
+		RootfsPath: rootfsPathValue(c), Console: c.ConsolePath, ConsoleLog: c.ConsoleLogfile,
+		LogLevel: levelName(spec.LogLevel), Version: c.HookVersion,
+	}
+}
+
 // holdNamespaces opens the container's namespaces once stage-2 made them
 // all (it reported ready: the cgroup and time namespaces are unshared by
 // then) and keeps them open until the stop hooks ran, so network down
@@ -15,8 +27,14 @@ import (
 // died, as LXC's lxc_try_preserve_namespaces does: the namespaces made for
 // the container, the network namespace whatever it is, and the shared
 // ones (which LXC exposes as empty paths).
-func (m *Monitor) holdNamespaces(pid int) {
+func (m *Monitor) holdNamespaces() {
+	m.mu.Lock()
+	pid := m.initPID
+	m.mu.Unlock()
 	m.releaseNamespaces()
+	if pid <= 0 {
+		return
+	}
 	for _, n := range config.NamespaceNames {
 		if m.ns[n] == nsKept && n != "net" {
 			continue

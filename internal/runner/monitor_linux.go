@@ -287,11 +287,7 @@ func (m *Monitor) startOnce() (err error) {
 	for _, w := range namespaceWarnings(c, m.ns) {
 		m.log.Warnf("%s", w)
 	}
-	m.hookEnv = &hooks.Env{
-		Name: m.spec.Name, ConfigFile: m.spec.ConfigFile, RootfsMount: rootfsMountPoint(c, m.spec.LXCPath, m.spec.Name),
-		RootfsPath: rootfsPathValue(c), Console: c.ConsolePath, ConsoleLog: c.ConsoleLogfile,
-		LogLevel: levelName(m.spec.LogLevel), Version: c.HookVersion,
-	}
+	m.hookEnv = hostHookEnv(m.spec, c)
 	// In a shared mount namespace the rootfs is the other container's.
 	if c.RootfsPath != "" && m.ns["mnt"] != nsShared {
 		if err := checkRootfs(c); err != nil {
@@ -455,7 +451,7 @@ func (m *Monitor) startOnce() (err error) {
 	if err := m.takeTerminals(ready.Console >= 0, len(ready.TTYs), files); err != nil {
 		return err
 	}
-	m.holdNamespaces(m.proc.Pid)
+	m.holdNamespaces()
 	if err := m.applyDeviceRules(); err != nil {
 		return err
 	}

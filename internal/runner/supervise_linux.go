@@ -87,7 +87,7 @@ func (m *Monitor) runSupervisor(sock int) error {
 	if err := m.takeTerminals(ready.Console, ready.TTYs, ready.Files); err != nil {
 		return err
 	}
-	m.holdNamespaces(m.proc.Pid)
+	m.holdNamespaces()
 	if err := m.applyDeviceRules(); err != nil {
 		return err
 	}

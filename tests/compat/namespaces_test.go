@@ -104,9 +104,13 @@ func TestShareLxcpathName(t *testing.T) {
 	p.start(t, "a")
 	var codes [2]int
 	for i, s := range p.both() {
-		other := testutil.LXCPath(t)
+		// Not a testutil.LXCPath: LXC's failed start leaves its monitor
+		// cgroup behind, which the side's cleanup removes and logs (and
+		// fails on for golxc) by the name handed out.
+		other := filepath.Join(s.tmp, "other")
 		b := s.name("b")
 		testutil.BusyboxContainer(t, other, b)
+		t.Cleanup(func() { s.run("lxc-stop", "-P", other, "-n", b, "-k") })
 		r := s.run("lxc-start", "-P", other, "-n", b, "--share-uts="+s.path+"/"+s.name("a"))
 		codes[i] = r.Code
 		if r.Code == 0 {
