@@ -21,6 +21,24 @@ type Cgroup struct {
 	// Paths is the authority).
 	Leaf  string
 	Paths map[*Hierarchy]string
+	// Made lists the directories above the leaf that Create made (an
+	// lxc.cgroup.dir such as a/b that did not exist), parents first.
+	Made []string
+}
+
+// RemoveMade removes the directories of made that are empty, deepest
+// first, and returns those that stay (still used, e.g. by another
+// container under the same lxc.cgroup.dir, or not yet empty). Directories
+// that existed before are never in made: the admin's stay.
+func RemoveMade(made []string) []string {
+	var kept []string
+	for i := len(made) - 1; i >= 0; i-- {
+		err := unix.Rmdir(made[i])
+		if err != nil && !errors.Is(err, unix.ENOENT) {
+			kept = append([]string{made[i]}, kept...)
+		}
+	}
+	return kept
 }
 
 // Path returns the directory in the hierarchy carrying controller c ("" if none).
@@ -102,11 +120,14 @@ func (h *Host) tryCreate(dir, name string) (*Cgroup, error) {
 	defer func() {
 		if !ok {
 			cg.Remove()
+			RemoveMade(cg.Made)
 		}
 	}()
 	for _, hy := range h.Hierarchies {
 		parent := filepath.Join(hy.Mount, hy.Base, dir)
-		if err := mkdirCgroup(hy, hy.Mount, parent); err != nil {
+		made, err := mkdirCgroup(hy, hy.Mount, parent)
+		cg.Made = append(cg.Made, made...)
+		if err != nil {
 			return nil, err
 		}
 		p := filepath.Join(parent, name)
@@ -135,20 +156,35 @@ func (h *Host) tryCreate(dir, name string) (*Cgroup, error) {
 	return cg, nil
 }
 
-// mkdirCgroup creates the directories between the hierarchy root and dir.
-func mkdirCgroup(hy *Hierarchy, root, dir string) error {
+// mkdirCgroup makes dir and its missing parents below root and returns
+// the directories it made, parents first.
+func mkdirCgroup(hy *Hierarchy, root, dir string) ([]string, error) {
 	if _, err := os.Stat(dir); err == nil {
-		return nil
+		return nil, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create cgroup %s: %w", dir, err)
+	var missing []string
+	for d := dir; strings.HasPrefix(d, root+"/") || d == root; d = filepath.Dir(d) {
+		if _, err := os.Stat(d); err == nil || d == root {
+			break
+		}
+		missing = append([]string{d}, missing...)
 	}
-	if hy.Has("cpuset") {
-		for d := dir; strings.HasPrefix(d, root) && d != root; d = filepath.Dir(d) {
-			defer initCpuset(d)
+	var made []string
+	for _, d := range missing {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			if os.IsExist(err) {
+				continue // made meanwhile by another start: not ours
+			}
+			return made, fmt.Errorf("create cgroup %s: %w", d, err)
+		}
+		made = append(made, d)
+		if hy.Has("cpuset") {
+			if err := initCpuset(d); err != nil {
+				return made, err
+			}
 		}
 	}
-	return nil
+	return made, nil
 }
 
 // initCpuset copies cpuset.cpus/mems from the parent when empty: a v1

@@ -264,12 +264,21 @@ func (m *Monitor) handOver(ctlFD int) error {
 	if c.CgroupDirMonitor != "" {
 		dir = c.CgroupDirMonitor
 	}
+	made := m.cg.Made
 	if mc, err := m.host.Create(dir, "lxc.monitor."+m.spec.Name); err == nil {
-		for _, d := range mc.Paths {
-			p.Add(sv.OpMSelfCg, 0, d, filepath.Dir(d))
+		for h, d := range mc.Paths {
+			// Left for the base the cgroups were made in, so an
+			// lxc.cgroup.dir we made can go.
+			p.Add(sv.OpMSelfCg, 0, d, filepath.Join(h.Mount, h.Base))
 		}
+		made = append(made, mc.Made...)
 	} else {
 		m.log.Warnf("create monitor cgroup: %v", err)
+	}
+	// lxc.cgroup.dir directories made by this start, removed (when empty)
+	// after everything else.
+	for _, d := range made {
+		p.Add(sv.OpMRmdir, 0, d)
 	}
 	// Descriptors beyond the terminals ("extras") are named by their
 	// index: SCM_RIGHTS keeps the files, not the numbers.

@@ -51,7 +51,10 @@ type Monitor struct {
 	host  *cgroup.Host
 	cg    *cgroup.Cgroup
 	monCg *cgroup.Cgroup
-	net   *network.Devices
+	// madeCgroups are lxc.cgroup.dir* directories this monitor made (not
+	// the admin's), removed at the final stop when empty.
+	madeCgroups []string
+	net         *network.Devices
 
 	devpts  *os.File
 	console *consoleRelay
@@ -577,6 +580,7 @@ func (m *Monitor) createCgroups() error {
 	if err != nil {
 		return fmt.Errorf("create container cgroup: %w", err)
 	}
+	m.madeCgroups = append(m.madeCgroups, cg.Made...)
 	m.mu.Lock()
 	m.cg = cg
 	m.mu.Unlock()
@@ -756,9 +760,16 @@ func (m *Monitor) teardown(target string) {
 			m.log.Errorf("%v", err)
 		}
 	}
-	if target != "reboot" && m.monCg != nil {
-		// Leave our own cgroup before removing it (back to the parent).
-		m.leaveMonitorCgroup()
+	if target != "reboot" {
+		if m.monCg != nil {
+			m.leaveMonitorCgroup()
+		}
+		// lxc.cgroup.dir = a/b: the a/b we made goes too, unless another
+		// container still uses it (LXC leaves it in every hierarchy).
+		if kept := cgroup.RemoveMade(m.madeCgroups); len(kept) > 0 {
+			m.log.Debugf("cgroup directories still in use, left: %v", kept)
+		}
+		m.madeCgroups = nil
 	}
 }
 
@@ -780,15 +791,22 @@ func (m *Monitor) enterMonitorCgroup() {
 		return
 	}
 	m.monCg = cg
+	m.madeCgroups = append(m.madeCgroups, cg.Made...)
 	if err := cg.AddProc(os.Getpid()); err != nil {
 		m.log.Warnf("%v", err)
 	}
 }
 
+// leaveMonitorCgroup goes back to the cgroup the container's were made
+// relative to (not the parent: an lxc.cgroup.dir we made must be empty to
+// go), then removes our own.
 func (m *Monitor) leaveMonitorCgroup() {
 	for h, p := range m.monCg.Paths {
-		parent := filepath.Dir(p)
-		if err := os.WriteFile(filepath.Join(parent, "cgroup.procs"), []byte(strconv.Itoa(os.Getpid())), 0); err != nil {
+		base := filepath.Join(h.Mount, h.Base)
+		if !strings.HasPrefix(p, base+"/") {
+			base = filepath.Dir(p)
+		}
+		if err := os.WriteFile(filepath.Join(base, "cgroup.procs"), []byte(strconv.Itoa(os.Getpid())), 0); err != nil {
 			m.log.Debugf("leave %s monitor cgroup: %v", h.Name(), err)
 		}
 	}

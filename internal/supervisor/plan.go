@@ -77,6 +77,7 @@ const (
 	OpMPidfile
 	OpMConsole
 	OpMReboot
+	OpMRmdir
 	opMax
 )
 
@@ -91,7 +92,7 @@ var Schema = map[Op]string{
 	OpChdir: "s", OpExec: "lls", OpInit: "lluubs", OpAttach: "us", OpPdeathsig: "u",
 	OpName: "ss", OpPersonality: "u", OpCtty: "uuu", OpCwd: "l", OpExecvp: "lls",
 	OpMReply: "ss", OpMFreezer: "su", OpMKill: "ss", OpMCgroup: "s", OpMSelfCg: "ss", OpMSignals: "uuu",
-	OpMNotify: "ss", OpMPidfile: "s", OpMConsole: "u", OpMReboot: "uull",
+	OpMNotify: "ss", OpMPidfile: "s", OpMConsole: "u", OpMReboot: "uull", OpMRmdir: "s",
 }
 
 // Flags of an operation (plan.h OPF_*).

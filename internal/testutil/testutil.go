@@ -383,6 +383,10 @@ func killCgroup(cg string) {
 	})
 }
 
+// RemoveCgroupTree removes an (empty) cgroup directory and the cgroups
+// below it, for tests that make cgroup directories of their own.
+func RemoveCgroupTree(cg string) { rmdirTree(cg) }
+
 func rmdirTree(cg string) {
 	var dirs []string
 	filepath.WalkDir(cg, func(p string, d os.DirEntry, err error) error {

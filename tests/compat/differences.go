@@ -229,6 +229,13 @@ var Differences = []Difference{
 		Golxc:  "where golxc mounts it: the container's own `rootfs` directory unless `lxc.rootfs.mount` is set; every other hook argument and variable is LXC's",
 		Reason: "golxc needs no directory of LXC's package; the variable names the place the rootfs really is",
 	},
+	{
+		ID:     "cgroup-dir-removed",
+		Area:   "`lxc.cgroup.dir = A/b` (and `.container`, `.monitor`)",
+		LXC:    "A, A/b and A/b/lxc.pivot stay in every hierarchy after the stop",
+		Golxc:  "the directories the start made are removed at the stop when empty (one another container still uses stays; one that existed before is the admin's and stays)",
+		Reason: "a stopped container leaves no cgroups behind",
+	},
 }
 
 // Lookup returns the entry with id; ok is false for an unknown id.

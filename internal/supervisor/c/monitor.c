@@ -563,6 +563,11 @@ static void teardown(void)
 		(void)write_file(o->a[1].p, "cgroup.procs", pid);
 		(void)rmdir(o->a[0].p);
 	}
+	/* The lxc.cgroup.dir directories the start made, deepest first; one
+	 * another container still uses stays (rmdir fails). */
+	for (uint32_t i = settings ? settings->nops : 0; i > 0; i--)
+		if (settings->ops[i - 1].type == OP_M_RMDIR)
+			(void)rmdir(settings->ops[i - 1].a[0].p);
 }
 
 /* init_exited handles the end of the container's init. */

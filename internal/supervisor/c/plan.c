@@ -65,6 +65,7 @@ static const char *const op_schema[OP_MAX] = {
 	[OP_M_PIDFILE] = "s",
 	[OP_M_CONSOLE] = "u",
 	[OP_M_REBOOT] = "uull",
+	[OP_M_RMDIR] = "s",
 };
 
 static uint16_t rd16(const unsigned char *p)

@@ -91,6 +91,7 @@ enum {
 	OP_M_PIDFILE,    /* s file removed at the stop */
 	OP_M_CONSOLE,    /* u extra fd index of the console log (~0: none) */
 	OP_M_REBOOT,     /* u extra index of the Go tool, u of its state, l argv, l env: restart in Go */
+	OP_M_RMDIR,      /* s directory made by the start (lxc.cgroup.dir), removed last if empty; parents first */
 	OP_MAX
 };
 
