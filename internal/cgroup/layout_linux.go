@@ -233,3 +233,61 @@ func isCgroupFS(dir string) bool {
 	}
 	return st.Type == unix.CGROUP_SUPER_MAGIC || st.Type == unix.CGROUP2_SUPER_MAGIC
 }
+
+// Cgroup2KeyApplies decides whether lxc.cgroup2.KEY can be set on this
+// host, and says why not. LXC 5.0.2 ignores every lxc.cgroup2 key unless
+// the host is cgroup2-only; golxc decides per key: on a cgroup2-only host
+// every key applies (a wrong one fails at write time with the kernel's
+// reason); on a hybrid host a key applies when its controller is enabled
+// in the cgroup2 hierarchy, or is the core "cgroup" interface, or is a
+// device rule (an eBPF program, attached to the cgroup2 hierarchy on any
+// host that has one); a controller bound to v1 cannot be set there.
+func (h *Host) Cgroup2KeyApplies(key string) (bool, string) {
+	u := h.Unified()
+	if u == nil {
+		return false, "the host has no cgroup2 hierarchy"
+	}
+	if h.Layout == Unified || IsDeviceKey(key) {
+		return true, ""
+	}
+	ctrl, _, _ := strings.Cut(key, ".")
+	if ctrl == "cgroup" || u.delegates(ctrl) {
+		return true, ""
+	}
+	for _, x := range h.Hierarchies {
+		if !x.V2 && x.Has(ctrl) {
+			return false, fmt.Sprintf("the %s controller is bound to cgroup v1 on this host (lxc.cgroup.%s.* sets it there)", ctrl, ctrl)
+		}
+	}
+	if u.Has(ctrl) {
+		return false, fmt.Sprintf("the %s controller is not enabled for the cgroups golxc makes (cgroup.subtree_control of %s)", ctrl, filepath.Join(u.Mount, u.Base))
+	}
+	return false, fmt.Sprintf("the host's cgroup2 hierarchy has no %s controller", ctrl)
+}
+
+// delegates reports whether ctrl is enabled for the children of the
+// hierarchy's base cgroup (its cgroup.subtree_control), i.e. whether a
+// cgroup made there has the controller's files.
+func (h *Hierarchy) delegates(ctrl string) bool {
+	b, err := os.ReadFile(filepath.Join(h.Mount, h.Base, "cgroup.subtree_control"))
+	if err != nil {
+		return false
+	}
+	for _, c := range strings.Fields(string(b)) {
+		if c == ctrl {
+			return true
+		}
+	}
+	return false
+}
+
+// Cgroup1KeyApplies is Cgroup2KeyApplies for lxc.cgroup.KEY: as LXC,
+// every key is ignored on a cgroup2-only host, but device rules, which
+// become part of the cgroup2 eBPF program there. Elsewhere a key whose
+// controller no hierarchy carries fails the start, as in LXC.
+func (h *Host) Cgroup1KeyApplies(key string) (bool, string) {
+	if h.Layout == Unified && !IsDeviceKey(key) {
+		return false, "the host has no cgroup v1 hierarchy (lxc.cgroup2.* sets limits there)"
+	}
+	return true, ""
+}

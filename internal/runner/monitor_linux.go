@@ -275,7 +275,7 @@ func CheckConfig(c *config.Container) (warnings []string, err error) {
 	if err := checkNamespaces(c, p); err != nil {
 		return nil, err
 	}
-	return namespaceWarnings(c, p), nil
+	return append(namespaceWarnings(c, p), cgroupKeyWarnings(c, detectedHost)...), nil
 }
 
 // startOnce brings one boot of the container to RUNNING. On error the
@@ -609,12 +609,14 @@ func (m *Monitor) detectHost() error {
 // applyCgroupLimits writes lxc.cgroup.* (v1) and lxc.cgroup2.* keys other
 // than device rules, in order.
 func (m *Monitor) applyCgroupLimits() error {
+	// Keys this host cannot apply were named in a warning at start
+	// (CheckConfig); they are skipped here, LXC's decisions per key.
 	for _, kv := range m.cfg.Cgroup {
 		if cgroup.IsDeviceKey(kv.Key) {
 			continue
 		}
-		if m.host.Layout == cgroup.Unified {
-			m.log.Warnf("ignoring lxc.cgroup.%s: the host has no cgroup v1 hierarchy (use lxc.cgroup2.*)", kv.Key)
+		if ok, why := m.host.Cgroup1KeyApplies(kv.Key); !ok {
+			m.log.Warnf("lxc.cgroup.%s is not applied: %s", kv.Key, why)
 			continue
 		}
 		if err := m.cg.Set(kv.Key, kv.Value, false); err != nil {
@@ -623,6 +625,10 @@ func (m *Monitor) applyCgroupLimits() error {
 	}
 	for _, kv := range m.cfg.Cgroup2 {
 		if cgroup.IsDeviceKey(kv.Key) {
+			continue
+		}
+		if ok, why := m.host.Cgroup2KeyApplies(kv.Key); !ok {
+			m.log.Warnf("lxc.cgroup2.%s is not applied: %s", kv.Key, why)
 			continue
 		}
 		if err := m.cg.Set(kv.Key, kv.Value, true); err != nil {
@@ -664,7 +670,9 @@ func (m *Monitor) applyDeviceRules() error {
 	if len(v2) > 0 {
 		u := m.cg.UnifiedPath()
 		if u == "" {
-			return errors.New("lxc.cgroup2.devices: the host has no cgroup2 hierarchy")
+			// Warned at start (cgroupKeyWarnings); LXC ignores them too.
+			m.log.Warnf("lxc.cgroup2.devices.* are not applied: the host has no cgroup2 hierarchy")
+			return nil
 		}
 		if err := cgroup.AttachDevicePolicy(u, v2); err != nil {
 			return fmt.Errorf("lxc.cgroup2.devices: %w", err)

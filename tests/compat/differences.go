@@ -236,6 +236,13 @@ var Differences = []Difference{
 		Golxc:  "the directories the start made are removed at the stop when empty (one another container still uses stays; one that existed before is the admin's and stays)",
 		Reason: "a stopped container leaves no cgroups behind",
 	},
+	{
+		ID:     "cgroup2-hybrid",
+		Area:   "`lxc.cgroup2.*` on a hybrid host (controllers bound to cgroup v1, a cgroup2 hierarchy beside)",
+		LXC:    "every lxc.cgroup2 key is ignored, with one WARN in the log file only",
+		Golxc:  "decided per key: those the cgroup2 hierarchy has (`cgroup.*`, delegated controllers, device rules as an eBPF program) are set; each other key is named in a warning line at start, naming the reason",
+		Reason: "a key that can apply is applied, one that cannot is never ignored silently",
+	},
 }
 
 // Lookup returns the entry with id; ok is false for an unknown id.

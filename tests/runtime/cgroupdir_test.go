@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/golxc/golxc/internal/cgroup"
 	"github.com/golxc/golxc/internal/testutil"
 )
 
@@ -97,4 +98,46 @@ func TestCgroupDirRemoved(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestCgroup2KeysPerKey: each lxc.cgroup2 key is decided alone. On a
+// hybrid host a key of a controller bound to v1 is named in one warning
+// line and skipped, the start goes on, and a key the cgroup2 hierarchy has
+// (the core cgroup.* interface) is set; on a cgroup2-only host every key
+// is set.
+func TestCgroup2KeysPerKey(t *testing.T) {
+	testutil.Integration(t)
+	host, err := cgroup.Detect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if host.Unified() == nil {
+		t.Fatal("the host has no cgroup2 hierarchy: this test needs one")
+	}
+	p, n := container(t, "lxc.cgroup2.cgroup.max.descendants = 7", "lxc.cgroup2.memory.max = 100000000")
+	r := testutil.Run(t, "lxc-start", "-P", p, "-n", n)
+	t.Cleanup(func() { testutil.Run(t, "lxc-stop", "-P", p, "-n", n, "-k") })
+	if r.Code != 0 {
+		t.Fatalf("lxc-start: %s", r)
+	}
+	memoryOnV1 := host.Layout != cgroup.Unified && host.ForController("memory") != nil && !host.ForController("memory").V2
+	warned := strings.Contains(r.Stderr, "lxc.cgroup2.memory.max is not applied: the memory controller is bound to cgroup v1 on this host")
+	if warned != memoryOnV1 || strings.Count(r.Stderr, "\n") != map[bool]int{true: 1, false: 0}[memoryOnV1] {
+		t.Errorf("memory bound to v1: %v; stderr: %q", memoryOnV1, r.Stderr)
+	}
+	pid := initPID(t, p, n)
+	var unified string
+	for _, l := range strings.Split(readProc(t, pid, "cgroup"), "\n") {
+		if strings.HasPrefix(l, "0::") {
+			unified = filepath.Join(host.Unified().Mount, strings.TrimPrefix(l, "0::"))
+		}
+	}
+	if b, err := os.ReadFile(filepath.Join(unified, "cgroup.max.descendants")); err != nil || strings.TrimSpace(string(b)) != "7" {
+		t.Errorf("cgroup.max.descendants of %s: %q %v", unified, b, err)
+	}
+	if !memoryOnV1 {
+		if b, err := os.ReadFile(filepath.Join(unified, "memory.max")); err != nil || strings.TrimSpace(string(b)) != "99999744" && strings.TrimSpace(string(b)) != "100000000" {
+			t.Errorf("memory.max: %q %v", b, err)
+		}
+	}
 }
