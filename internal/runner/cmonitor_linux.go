@@ -86,47 +86,35 @@ func startCMonitor(spec *Spec) (err error) {
 		return err
 	}
 	defer m.closeShared()
-	plan, planFiles, err := m.plan()
-	if err != nil {
-		return err
-	}
-	defer plan.Close()
-	defer closeAll(planFiles)
-	defer func() {
-		if m.block != nil {
-			m.block.Close()
-		}
-	}()
+	// The cgroups exist before the stage-2, which is cloned into the
+	// cgroup2 one and enters the v1 ones itself (see plan).
 	img, err := sv.Sealed()
 	if err != nil {
 		return err
 	}
-	sync, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		return fmt.Errorf("sync socketpair: %w", err)
-	}
-	defer unix.Close(sync[0])
+	// The monitor first: binding the command socket is the lock that
+	// lets one of concurrent starts go on (the others are "already
+	// running" before they make anything).
 	chn, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		unix.Close(sync[1])
 		return fmt.Errorf("monitor socketpair: %w", err)
 	}
 	ctlFD := chn[0]
-	defer func() { unix.Close(ctlFD) }()
+	defer func() {
+		if ctlFD >= 0 {
+			unix.Close(ctlFD)
+		}
+	}()
 	null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
 	if err != nil {
+		unix.Close(chn[1])
 		return err
 	}
 	defer null.Close()
-	files := []uintptr{null.Fd(), null.Fd(), null.Fd(), uintptr(sync[1]), plan.Fd(), img.Fd()}
-	for _, f := range planFiles {
-		files = append(files, f.Fd())
-	}
-	files = append(files, uintptr(chn[1]))
-	monPID, err := syscall.ForkExec("/proc/self/fd/5",
+	monPID, err := syscall.ForkExec("/proc/self/fd/3",
 		[]string{fmt.Sprintf("[lxc monitor] %s %s", spec.LXCPath, spec.Name)},
-		&syscall.ProcAttr{Dir: "/", Env: []string{"_GOLXC_MONITOR_FD=" + strconv.Itoa(len(files)-1)}, Files: files, Sys: &syscall.SysProcAttr{Setsid: true}})
-	unix.Close(sync[1])
+		&syscall.ProcAttr{Dir: "/", Env: []string{"_GOLXC_MONITOR_FD=4"},
+			Files: []uintptr{null.Fd(), null.Fd(), null.Fd(), img.Fd(), uintptr(chn[1])}, Sys: &syscall.SysProcAttr{Setsid: true}})
 	unix.Close(chn[1])
 	if err != nil {
 		return fmt.Errorf("start monitor: %w", err)
@@ -139,36 +127,21 @@ func startCMonitor(spec *Spec) (err error) {
 			syscall.Wait4(monPID, &ws, 0, nil)
 		}
 	}
-	sock := lxcpath.CommandSocket(spec.LXCPath, spec.Name)
-	var pdeath int
-	if sig := c.MonitorSignalPdeath; sig != 0 {
-		pdeath = sig
-	}
-	if err := sendCtl(ctlFD, sv.SyncStart, int32(m.ns.cloneFlags()), int32(pdeath), sock, nil); err != nil {
-		reap()
+	defer func() {
+		if err != nil {
+			// The monitor exits (killing any stage-2) when our end closes.
+			unix.Close(ctlFD)
+			ctlFD = -1
+			reap()
+		}
+	}()
+	if err := sendCtl(ctlFD, sv.SyncStart, 0, 0, lxcpath.CommandSocket(spec.LXCPath, spec.Name), nil); err != nil {
 		return fmt.Errorf("start monitor: %w", err)
 	}
-	msg, err := sv.Recv(ctlFD)
-	if err != nil {
-		reap()
-		return fmt.Errorf("monitor exited before reporting: %w", err)
+	if err := recvBound(ctlFD); err != nil {
+		return err
 	}
-	switch msg.Kind {
-	case sv.SyncBusy:
-		reap()
-		return ErrAlreadyRunning
-	case sv.SyncBound:
-	default:
-		reap()
-		return fmt.Errorf("start monitor: %w", msg.Err())
-	}
-	pid := int(msg.Errno)
-	m.initPID = pid
-	m.hookEnv.PID = pid
-	if pfd, err := unix.PidfdOpen(pid, 0); err == nil {
-		m.pidfd = pfd
-	}
-	m.log.Tracef("C monitor %d bound the socket; stage-2 is pid %d", monPID, pid)
+	m.log.Tracef("C monitor %d bound the socket", monPID)
 	if spec.PidFile != "" {
 		if err := os.WriteFile(spec.PidFile, []byte(strconv.Itoa(monPID)+"\n"), 0o600); err != nil {
 			m.log.Errorf("write pid file %s: %v", spec.PidFile, err)
@@ -178,8 +151,7 @@ func startCMonitor(spec *Spec) (err error) {
 		if err == nil {
 			return
 		}
-		// The monitor kills the stage-2 and exits when we close our end;
-		// what we made is ours to remove.
+		// What we made is ours to remove (the monitor is gone by now).
 		unix.Close(ctlFD)
 		ctlFD = -1
 		reap()
@@ -191,6 +163,64 @@ func startCMonitor(spec *Spec) (err error) {
 			unix.Close(m.pidfd)
 		}
 	}()
+	// The cgroups exist before the stage-2, which is cloned into the
+	// cgroup2 one and enters the v1 ones itself (see plan).
+	if err := m.createCgroups(); err != nil {
+		return err
+	}
+	if err := m.applyCgroupLimits(); err != nil {
+		return err
+	}
+	plan, planFiles, err := m.plan()
+	if err != nil {
+		return err
+	}
+	defer plan.Close()
+	defer closeAll(planFiles)
+	defer func() {
+		if m.block != nil {
+			m.block.Close()
+		}
+	}()
+	sync, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("sync socketpair: %w", err)
+	}
+	defer unix.Close(sync[0])
+	fds := []int{sync[1], int(plan.Fd())}
+	for _, f := range planFiles {
+		fds = append(fds, int(f.Fd()))
+	}
+	withCgroup := int32(0)
+	if m.cgroupFD != nil {
+		fds = append(fds, int(m.cgroupFD.Fd()))
+		withCgroup = 1
+		defer func() { m.cgroupFD.Close(); m.cgroupFD = nil }()
+	}
+	var pdeath int32
+	if sig := c.MonitorSignalPdeath; sig != 0 {
+		pdeath = int32(sig)
+	}
+	err = sendCtlN(ctlFD, sv.SyncClone, int32(m.ns.cloneFlags()), pdeath, withCgroup, fds)
+	unix.Close(sync[1])
+	if err != nil {
+		return fmt.Errorf("start container init: %w", err)
+	}
+	msg, err := sv.Recv(ctlFD)
+	if err != nil {
+		return fmt.Errorf("monitor exited before starting the container: %w", err)
+	}
+	if msg.Kind != sv.SyncBound {
+		return fmt.Errorf("start container init: %w", msg.Err())
+	}
+	pid := int(msg.Errno)
+	m.clonedIntoCgroup = msg.Console
+	m.initPID = pid
+	m.hookEnv.PID = pid
+	if pfd, err := unix.PidfdOpen(pid, 0); err == nil {
+		m.pidfd = pfd
+	}
+	m.log.Tracef("stage-2 is pid %d", pid)
 	if err := m.hostSide(pid); err != nil {
 		return err
 	}
@@ -201,16 +231,13 @@ func startCMonitor(spec *Spec) (err error) {
 }
 
 // hostSide is the start's host-side work between the clone and the
-// stage-2's setup: cgroups (the stage-2 is placed in them) and network.
+// stage-2's setup: the network (and the cgroup placement a kernel
+// without CLONE_INTO_CGROUP left to us).
 func (m *Monitor) hostSide(pid int) error {
-	if err := m.createCgroups(); err != nil {
-		return err
-	}
-	if err := m.cg.AddProc(pid); err != nil {
-		return err
-	}
-	if err := m.applyCgroupLimits(); err != nil {
-		return err
+	if !m.clonedIntoCgroup {
+		if err := m.cg.AddProc(pid); err != nil {
+			return err
+		}
 	}
 	c := m.cfg
 	// Devices only in a network namespace the container owns.
@@ -344,14 +371,39 @@ func (m *Monitor) handOver(ctlFD int) error {
 	return nil
 }
 
+// recvBound waits for the monitor's SyncBound (socket bound).
+func recvBound(fd int) error {
+	msg, err := sv.Recv(fd)
+	if err != nil {
+		return fmt.Errorf("monitor exited before reporting: %w", err)
+	}
+	switch msg.Kind {
+	case sv.SyncBusy:
+		return ErrAlreadyRunning
+	case sv.SyncBound:
+		return nil
+	}
+	return fmt.Errorf("start monitor: %w", msg.Err())
+}
+
+// sendCtlN is sendCtl with the nttys field set.
+func sendCtlN(fd int, kind uint32, a, console, n int32, fds []int) error {
+	return sendCtlRaw(fd, kind, a, console, n, "", fds)
+}
+
 // sendCtl writes one message to the C monitor.
 func sendCtl(fd int, kind uint32, a, console int32, text string, fds []int) error {
+	return sendCtlRaw(fd, kind, a, console, 0, text, fds)
+}
+
+func sendCtlRaw(fd int, kind uint32, a, console, n int32, text string, fds []int) error {
 	b := make([]byte, 24, 24+len(text))
 	ne := binary.NativeEndian
 	ne.PutUint32(b, sv.SyncMagic)
 	ne.PutUint32(b[4:], kind)
 	ne.PutUint32(b[8:], uint32(a))
 	ne.PutUint32(b[12:], uint32(console))
+	ne.PutUint32(b[16:], uint32(n))
 	ne.PutUint32(b[20:], uint32(len(text)))
 	b = append(b, text...)
 	var oob []byte

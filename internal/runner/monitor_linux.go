@@ -68,7 +68,11 @@ type Monitor struct {
 	ns     nsPlan
 	shared map[string]*os.File
 	heldNS []heldNamespace // for the teardown's hooks (hookns_linux.go)
-	proc   *os.Process     // stage-2, then the container's init
+	// clonedIntoCgroup: the stage-2 was created in its cgroup2 cgroup
+	// (CLONE_INTO_CGROUP) and joins the v1 ones itself.
+	clonedIntoCgroup bool
+	cgroupFD         *os.File    // the cgroup2 payload directory, for the clone
+	proc             *os.Process // stage-2, then the container's init
 }
 
 type waiter struct {
@@ -319,6 +323,15 @@ func (m *Monitor) startOnce() (err error) {
 	var plan *os.File
 	var planFiles []*os.File
 	if supervisor.Available() {
+		// The cgroups exist before the stage-2: it is cloned into the
+		// cgroup2 one and enters the v1 ones itself (no cgroup.procs
+		// write, which costs an RCU grace period per start).
+		if err := m.createCgroups(); err != nil {
+			return err
+		}
+		if err := m.applyCgroupLimits(); err != nil {
+			return err
+		}
 		if plan, planFiles, err = m.plan(); err != nil {
 			return err
 		}
@@ -353,6 +366,11 @@ func (m *Monitor) startOnce() (err error) {
 	// the thread that forks (golang/go#27505).
 	err = m.startInPIDNamespace(cmd)
 	child.Close()
+	if m.cgroupFD != nil {
+		m.clonedIntoCgroup = err == nil
+		m.cgroupFD.Close()
+		m.cgroupFD = nil
+	}
 	if plan == nil && len(cmd.ExtraFiles) > 2 {
 		cmd.ExtraFiles[2].Close() // the log file, now the child's
 	}
@@ -368,16 +386,22 @@ func (m *Monitor) startOnce() (err error) {
 	m.hookEnv.PID = cmd.Process.Pid
 	m.log.Tracef("stage-2 started as pid %d", cmd.Process.Pid)
 	m.proc = cmd.Process
-	if err := m.createCgroups(); err != nil {
-		return err
-	}
-	m.log.Tracef("cgroups created")
-	// From here on any failure must kill the child (teardown does).
-	if err := m.cg.AddProc(cmd.Process.Pid); err != nil {
-		return err
-	}
-	if err := m.applyCgroupLimits(); err != nil {
-		return err
+	if plan == nil {
+		if err := m.createCgroups(); err != nil {
+			return err
+		}
+		m.log.Tracef("cgroups created")
+		// From here on any failure must kill the child (teardown does).
+		if err := m.cg.AddProc(cmd.Process.Pid); err != nil {
+			return err
+		}
+		if err := m.applyCgroupLimits(); err != nil {
+			return err
+		}
+	} else if !m.clonedIntoCgroup {
+		if err := m.cg.AddProc(cmd.Process.Pid); err != nil {
+			return err
+		}
 	}
 	// Devices are made only in a network namespace the container owns:
 	// never in the host's (lxc.namespace.keep = net, refused above when

@@ -29,6 +29,7 @@ type hostCgroups struct {
 	unified    bool       // pure cgroup2 host
 	hasUnified bool       // a cgroup2 hierarchy exists (hybrid)
 	v1         [][]string // controllers of each v1 hierarchy
+	tasks      []string   // the v1 payload cgroups' tasks files the stage-2 enters
 }
 
 // planner turns a container's configuration into the stage-2 operation
@@ -90,6 +91,17 @@ func (pl *planner) build() error {
 		Name: spec.Name, ConfigFile: spec.ConfigFile, RootfsMount: rootfsMountPoint(c, spec.LXCPath, spec.Name),
 		RootfsPath: rootfsPathValue(c), Console: c.ConsolePath, ConsoleLog: c.ConsoleLogfile,
 		LogLevel: levelName(spec.LogLevel), Version: c.HookVersion, Environment: c.Environment,
+	}
+	// First into the v1 cgroups (the cgroup2 one was the clone's): "0"
+	// into each tasks file moves the (single-threaded) stage-2 itself,
+	// which needs no cgroup-wide lock.
+	for _, t := range pl.cg.tasks {
+		f, err := os.OpenFile(t, os.O_WRONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("open %s: %w", t, err)
+		}
+		pl.add(sv.OpCgjoin, 0, planFD+len(pl.files))
+		pl.files = append(pl.files, f)
 	}
 	if err := pl.joinShared(); err != nil {
 		return err

@@ -4,7 +4,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"sort"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/golxc/golxc/internal/cgroup"
 	"github.com/golxc/golxc/internal/hooks"
@@ -24,6 +28,24 @@ func (m *Monitor) plan() (*os.File, []*os.File, error) {
 		} else {
 			hc.v1 = append(hc.v1, h.Controllers)
 		}
+	}
+	// Joining: the cgroup2 directory at the clone, the v1 ones by the
+	// stage-2 itself, through their tasks files.
+	if m.cg != nil {
+		m.clonedIntoCgroup = false
+		if u := m.cg.UnifiedPath(); u != "" {
+			f, err := os.OpenFile(u, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return nil, nil, fmt.Errorf("open cgroup %s: %w", u, err)
+			}
+			m.cgroupFD = f
+		}
+		for h, d := range m.cg.Paths {
+			if !h.V2 {
+				hc.tasks = append(hc.tasks, filepath.Join(d, "tasks"))
+			}
+		}
+		sort.Strings(hc.tasks)
 	}
 	b, files, block, err := buildPlan(m.spec, m.cfg, hc, m.ns, m.shared)
 	if err != nil {
@@ -137,6 +159,10 @@ func (m *Monitor) recvStage2(sock int) (*supervisor.Msg, error) {
 func (m *Monitor) stage2Attr() (*syscall.SysProcAttr, error) {
 	c := m.cfg
 	attr := &syscall.SysProcAttr{Cloneflags: m.ns.cloneFlags()}
+	if m.cgroupFD != nil {
+		attr.UseCgroupFD = true
+		attr.CgroupFD = int(m.cgroupFD.Fd())
+	}
 	// In a shared PID namespace the parent is outside, so the child's
 	// getppid() is 0 and Go's fork code, taking that for a dead parent,
 	// would send the signal at once: stage-2 sets it itself there.

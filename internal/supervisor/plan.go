@@ -78,6 +78,7 @@ const (
 	OpMConsole
 	OpMReboot
 	OpMRmdir
+	OpCgjoin
 	opMax
 )
 
@@ -93,6 +94,7 @@ var Schema = map[Op]string{
 	OpName: "ss", OpPersonality: "u", OpCtty: "uuu", OpCwd: "l", OpExecvp: "lls",
 	OpMReply: "ss", OpMFreezer: "su", OpMKill: "ss", OpMCgroup: "s", OpMSelfCg: "ss", OpMSignals: "uuu",
 	OpMNotify: "ss", OpMPidfile: "s", OpMConsole: "u", OpMReboot: "uull", OpMRmdir: "s",
+	OpCgjoin: "u",
 }
 
 // Flags of an operation (plan.h OPF_*).

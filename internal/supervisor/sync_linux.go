@@ -23,6 +23,7 @@ const (
 	SyncBusy     = 8
 	SyncHandover = 9
 	SyncOK       = 10
+	SyncClone    = 11
 
 	syncHeader = 24
 )

@@ -7,9 +7,11 @@
  * must outlive it. The sequence (internal/runner/cmonitor_linux.go):
  *
  *   lxc-start                        monitor (this file)
- *   ── SYNC_START{flags, name} ───▶  bind the command socket (busy: SYNC_BUSY)
- *                                    clone the stage-2 into new namespaces
- *   ◀── SYNC_BOUND{pid} ───────────  (the stage-2 talks to lxc-start itself)
+ *   ── SYNC_START{name} ─────────▶   bind the command socket (busy: SYNC_BUSY)
+ *   ◀── SYNC_BOUND ─────────────────
+ *   cgroups, plan
+ *   ── SYNC_CLONE{flags} + fds ──▶   clone the stage-2 into new namespaces
+ *   ◀── SYNC_BOUND{pid} ────────────  (the stage-2 talks to lxc-start itself)
  *   cgroups, network, device rules, start-host hooks; stage-2 execs init
  *   ── SYNC_HANDOVER + fds ──────▶   settings (a plan of OP_M_*), terminals
  *   ◀── SYNC_OK ───────────────────  RUNNING; lxc-start exits
@@ -557,10 +559,9 @@ static void teardown(void)
 	nttys = 0;
 	for (o = setting(OP_M_CGROUP, 0); o; o = setting(OP_M_CGROUP, (uint32_t)(o - settings->ops) + 1))
 		remove_tree(o->a[0].p);
+	/* Back to the parent of each v1 monitor cgroup (see handover), then remove them. */
 	for (o = setting(OP_M_SELFCG, 0); o; o = setting(OP_M_SELFCG, (uint32_t)(o - settings->ops) + 1)) {
-		char pid[16];
-		snprintf(pid, sizeof(pid), "%d", getpid());
-		(void)write_file(o->a[1].p, "cgroup.procs", pid);
+		(void)write_file(o->a[1].p, "tasks", "0");
 		(void)rmdir(o->a[0].p);
 	}
 	/* The lxc.cgroup.dir directories the start made, deepest first; one
@@ -612,6 +613,9 @@ static void hand_to_go(void)
 	int img = fcntl(go_image, F_DUPFD_CLOEXEC, 5), st = fcntl(go_state, F_DUPFD, 5);
 	if (img < 0 || st < 0 || dup2(lfd, 3) < 0 || dup2(st, 4) < 0)
 		_exit(1);
+	/* dup2 onto itself (lfd may be 3) keeps close-on-exec: clear it. */
+	if (fcntl(3, F_SETFD, 0) < 0 || fcntl(4, F_SETFD, 0) < 0)
+		_exit(1);
 	syscall(SYS_execveat, img, "", list_vec(&o->a[2]), list_vec(&o->a[3]), AT_EMPTY_PATH);
 	_exit(1);
 }
@@ -635,7 +639,7 @@ static int recv_ctl(struct sync_msg *m, char *text, size_t textmax, int *fds, in
 		for (size_t i = 0; c->cmsg_type == SCM_RIGHTS && i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
 			int fd;
 			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-			if (n < max)
+			if (fds && n < max)
 				fds[n++] = fd;
 			else
 				close(fd);
@@ -651,17 +655,17 @@ static void send_ctl(uint32_t kind, int err)
 }
 
 /*
- * start binds the command socket (a bound name means "already running",
- * as in LXC) and clones the stage-2 into the container's namespaces.
+ * start binds the command socket: a bound name means "already running",
+ * as in LXC, and binding first makes it the lock that lets only one of
+ * concurrent starts go on to make cgroups.
  */
 static void start(void)
 {
 	struct sync_msg m;
 	char name[256];
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	int fds[1];
 
-	if (recv_ctl(&m, name, sizeof(name), fds, 0) < 0 || m.kind != SYNC_START)
+	if (recv_ctl(&m, name, sizeof(name), NULL, 0) < 0 || m.kind != SYNC_START)
 		_exit(1);
 	lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	/* Abstract name: sun_path[0] = 0, then the name, no terminating NUL. */
@@ -677,25 +681,73 @@ static void start(void)
 		send_ctl(SYNC_ERROR, errno);
 		_exit(1);
 	}
-	pid_t pid = (pid_t)syscall(SYS_clone, (unsigned long)(uint32_t)m.err | SIGCHLD, NULL, NULL, NULL, NULL);
+	send_ctl(SYNC_BOUND, 0);
+}
+
+/*
+ * clone_stage2 clones the stage-2 into the container's namespaces with
+ * the descriptors lxc-start sent: its sync channel, the plan, the plan's
+ * files, and the cgroup2 directory to be born in.
+ */
+static void clone_stage2(void)
+{
+	struct sync_msg m;
+	char text[16];
+	int fds[256], n = recv_ctl(&m, text, sizeof(text), fds, 256);
+	int cg = m.nttys && n > 0 ? fds[--n] : -1;
+
+	if (n < 2 || m.kind != SYNC_CLONE)
+		_exit(1);
+	/*
+	 * Born in the container's cgroup2 cgroup (CLONE_INTO_CGROUP, Linux
+	 * 5.7): no migration, which would wait for an RCU grace period. The v1
+	 * ones the stage-2 enters itself (OP_CGJOIN). clone3 with no stack
+	 * returns in the child on a copy of ours, like fork.
+	 */
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+			set_tid_size, cgroup;
+	} ca = { .flags = (uint32_t)m.err | (cg >= 0 ? 0x200000000ULL : 0), .exit_signal = SIGCHLD,
+		 .cgroup = (uint64_t)(cg >= 0 ? cg : 0) };
+	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	int placed = cg >= 0 && pid >= 0;
+	if (pid < 0 && cg >= 0) /* an older kernel: lxc-start places the stage-2 */
+		pid = (pid_t)syscall(SYS_clone, (unsigned long)(uint32_t)m.err | SIGCHLD, NULL, NULL, NULL, NULL);
 	if (pid < 0) {
 		send_ctl(SYNC_ERROR, errno);
 		_exit(1);
 	}
 	if (pid == 0) {
-		/* The stage-2: dies with us; nothing of the monitor's stays open. */
+		/*
+		 * The stage-2: dies with us; nothing of the monitor's stays
+		 * open; its descriptors go where stage2_main expects them (3:
+		 * sync, 4: plan, 6 on: the plan's files), through numbers above
+		 * all of them so no dup2 clobbers one not yet moved.
+		 */
 		if (m.console)
 			(void)prctl(PR_SET_PDEATHSIG, m.console, 0, 0, 0);
 		close(ctl);
 		close(lfd);
+		for (int i = 0; i < n; i++) {
+			int hi = fcntl(fds[i], F_DUPFD, 512);
+			close(fds[i]);
+			fds[i] = hi;
+		}
+		for (int i = 0; i < n; i++) {
+			if (fds[i] < 0 || dup2(fds[i], i < 2 ? 3 + i : 4 + i) < 0)
+				_exit(1);
+			close(fds[i]);
+		}
 		stage2_main();
 	}
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	if (cg >= 0)
+		close(cg);
 	init_pid = pid;
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	/* The stage-2's channel, plan and files are its own now. */
-	(void)sys_close_range(3, 3, 0);
-	(void)sys_close_range(4, (unsigned)ctl - 1, 0);
-	send_ctl(SYNC_BOUND, pid);
+	struct sync_msg b = { .magic = SYNC_MAGIC, .kind = SYNC_BOUND, .err = pid, .console = placed };
+	(void)send(ctl, &b, sizeof(b), MSG_NOSIGNAL);
 }
 
 /*
@@ -768,7 +820,9 @@ void monitor_main(int ctl_fd)
 
 	ctl = ctl_fd;
 	(void)chdir("/");
+	close(3); /* our own image, exec'd as /proc/self/fd/3 */
 	start();
+	clone_stage2();
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	if (ep < 0)
 		_exit(1);
@@ -815,13 +869,17 @@ void monitor_main(int ctl_fd)
 				send_ctl(SYNC_OK, 0);
 				close(ctl);
 				ctl = -1;
-				/* Off the start path: our own cgroup, as LXC's monitor has. */
+				/*
+				 * Our own cgroup, as LXC's monitor has: the v1 ones,
+				 * through "tasks" ("0": ourselves, single-threaded, no
+				 * cgroup-wide lock). On cgroup2 a process can only move
+				 * whole through cgroup.procs, which waits for an RCU grace
+				 * period at every start and stop: we stay where lxc-start
+				 * was there.
+				 */
 				for (const struct op *o = setting(OP_M_SELFCG, 0); o;
-				     o = setting(OP_M_SELFCG, (uint32_t)(o - settings->ops) + 1)) {
-					char pid[16];
-					snprintf(pid, sizeof(pid), "%d", getpid());
-					(void)write_file(o->a[0].p, "cgroup.procs", pid);
-				}
+				     o = setting(OP_M_SELFCG, (uint32_t)(o - settings->ops) + 1))
+					(void)write_file(o->a[0].p, "tasks", "0");
 			} else if (fd == pidfd) {
 				init_exited();
 			} else if (fd == console) {

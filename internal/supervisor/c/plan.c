@@ -66,6 +66,7 @@ static const char *const op_schema[OP_MAX] = {
 	[OP_M_CONSOLE] = "u",
 	[OP_M_REBOOT] = "uull",
 	[OP_M_RMDIR] = "s",
+	[OP_CGJOIN] = "u",
 };
 
 static uint16_t rd16(const unsigned char *p)

@@ -92,6 +92,7 @@ enum {
 	OP_M_CONSOLE,    /* u extra fd index of the console log (~0: none) */
 	OP_M_REBOOT,     /* u extra index of the Go tool, u of its state, l argv, l env: restart in Go */
 	OP_M_RMDIR,      /* s directory made by the start (lxc.cgroup.dir), removed last if empty; parents first */
+	OP_CGJOIN,       /* u fd of a v1 cgroup's tasks file: enter it ("0": ourselves, no global lock) */
 	OP_MAX
 };
 
@@ -132,12 +133,15 @@ enum {
 	SYNC_ERROR,     /* stage-2: text (and errno) of why it stops */
 	SYNC_WARN,      /* stage-2: a warning for the monitor's log */
 	/* lxc-start and the C monitor (monitor.c): */
-	SYNC_START,     /* lxc-start: err = clone flags, console = death signal, text = socket name */
-	SYNC_BOUND,     /* monitor: socket bound, stage-2 cloned; err = its pid */
+	SYNC_START,     /* lxc-start: text = the socket's name */
+	SYNC_BOUND,     /* monitor: socket bound (err 0), or stage-2 cloned: err = its pid,
+			   console = 1 if it was born in its cgroup2 cgroup */
 	SYNC_BUSY,      /* monitor: the socket is bound already: the container runs */
 	SYNC_HANDOVER,  /* lxc-start: settings memfd, devpts, console (if console), tty masters,
 			   then err extra fds the settings name by index */
 	SYNC_OK,        /* monitor: RUNNING */
+	SYNC_CLONE,     /* lxc-start: err = clone flags, console = death signal; fds: the stage-2's
+			   sync channel, plan, plan files, then (if nttys) a cgroup2 directory */
 };
 
 struct sync_msg {

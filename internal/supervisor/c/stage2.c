@@ -874,6 +874,11 @@ void stage2_main(void)
 			optional_skip = &skip;
 		}
 		switch (o->type) {
+		case OP_CGJOIN:
+			if (write((int)arg_u64(o, 0), "0", 1) < 0)
+				die(errno, "enter the container's cgroup");
+			close((int)arg_u64(o, 0));
+			break;
 		case OP_SETNS:
 			if (setns((int)arg_u64(o, 0), (int)arg_u64(o, 1)) < 0)
 				die(errno, "join a shared namespace");
