@@ -65,33 +65,49 @@ func Prepare(x *cli.Ctx, o Options) (*runner.Spec, error) {
 			return nil, err
 		}
 	}
+	// Command-line settings are applied as configuration lines, so that
+	// they are part of the configuration a monitor or a reboot rebuilds
+	// from its lines (runner.Spec).
+	set := func(key, value string) error {
+		return c.Set(key, value, config.Source{File: "command line"})
+	}
 	if o.Console != "" {
-		c.ConsolePath = o.Console
+		if err := set("lxc.console.path", o.Console); err != nil {
+			return nil, err
+		}
 	}
 	if o.ConsoleLog != "" {
-		c.ConsoleLogfile = o.ConsoleLog
+		if err := set("lxc.console.logfile", o.ConsoleLog); err != nil {
+			return nil, err
+		}
 	}
 	for ns, v := range o.Share {
 		if v != "" {
 			c.NamespaceShare[ns] = v
 		}
 	}
-	for ns, v := range c.NamespaceShare {
-		c.NamespaceShare[ns] = runner.ResolveShareTarget(v)
+	for _, ns := range config.NamespaceNames {
+		if v, ok := c.NamespaceShare[ns]; ok && v != "" {
+			if err := set("lxc.namespace.share."+ns, runner.ResolveShareTarget(v)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if o.UID != "" {
-		n, err := strconv.ParseUint(o.UID, 10, 32)
-		if err != nil {
+		if _, err := strconv.ParseUint(o.UID, 10, 32); err != nil {
 			return nil, fmt.Errorf("invalid uid %q", o.UID)
 		}
-		c.InitUID = uint32(n)
+		if err := set("lxc.init.uid", o.UID); err != nil {
+			return nil, err
+		}
 	}
 	if o.GID != "" {
-		n, err := strconv.ParseUint(o.GID, 10, 32)
-		if err != nil {
+		if _, err := strconv.ParseUint(o.GID, 10, 32); err != nil {
 			return nil, fmt.Errorf("invalid gid %q", o.GID)
 		}
-		c.InitGID = uint32(n)
+		if err := set("lxc.init.gid", o.GID); err != nil {
+			return nil, err
+		}
 	}
 	// Refused before anything is made; what a start will not apply is
 	// said once here, on the terminal.

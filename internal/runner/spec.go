@@ -24,6 +24,8 @@
 package runner
 
 import (
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/golxc/golxc/internal/config"
@@ -34,8 +36,10 @@ type Spec struct {
 	Name    string `json:"name"`
 	LXCPath string `json:"lxcpath"`
 	// ConfigFile is the top-level config file (LXC_CONFIG_FILE).
-	ConfigFile string            `json:"config_file"`
-	Config     *config.Container `json:"config"`
+	ConfigFile string `json:"config_file"`
+	// Config crosses process boundaries as the lines it was built from
+	// (MarshalJSON): its typed fields hold state that JSON cannot carry.
+	Config *config.Container `json:"-"`
 	// Command overrides lxc.init.cmd (lxc-start -- CMD) or is the
 	// application of lxc-execute.
 	Command []string `json:"command,omitempty"`
@@ -59,6 +63,48 @@ type Spec struct {
 	CLIStarted string `json:"cli_started,omitempty"`
 	// began is when this process's main started (trace logs).
 	began time.Time
+}
+
+// specWire is Spec on the wire: the configuration as its applied lines.
+type specWire struct {
+	*specFields
+	ConfigItems []config.Item `json:"config_items,omitempty"`
+}
+
+type specFields Spec // Spec without its JSON methods
+
+// MarshalJSON sends the configuration as the lines it was built from
+// (includes expanded, command-line settings among them), in order.
+func (s *Spec) MarshalJSON() ([]byte, error) {
+	w := specWire{specFields: (*specFields)(s)}
+	if s.Config != nil {
+		w.ConfigItems = s.Config.Items
+		if w.ConfigItems == nil {
+			w.ConfigItems = []config.Item{}
+		}
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON rebuilds the configuration by applying its lines again.
+func (s *Spec) UnmarshalJSON(b []byte) error {
+	w := specWire{specFields: (*specFields)(s)}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	s.Config = nil
+	if w.ConfigItems == nil {
+		return nil
+	}
+	c := config.NewContainer()
+	c.ConfigFile = s.ConfigFile
+	for _, it := range w.ConfigItems {
+		if err := c.Set(it.Key, it.Value, it.Src); err != nil {
+			return fmt.Errorf("rebuild the configuration: %w", err)
+		}
+	}
+	s.Config = c
+	return nil
 }
 
 // Sync message kinds between monitor and stage-2.
