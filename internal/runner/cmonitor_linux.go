@@ -56,7 +56,7 @@ func cMonitorFits(spec *Spec) bool {
 
 // startCMonitor is StartDaemon with the C monitor.
 func startCMonitor(spec *Spec) (err error) {
-	m := &Monitor{spec: spec, cfg: spec.Config, waiters: map[*waiter]bool{}, pidfd: -1, listenFD: -1}
+	m := &Monitor{spec: spec, cfg: spec.Config, waiters: map[*waiter]bool{}, pidfd: -1, listenFD: -1, handingOver: true}
 	m.log = log.New(spec.Prog, spec.Name)
 	m.log.SetQuiet(true)
 	if spec.LogFile != "" {

@@ -147,7 +147,9 @@ func (r *consoleRelay) buffer() []byte {
 
 func (r *consoleRelay) close() {
 	r.master.Close()
-	<-r.done
+	if r.done != nil {
+		<-r.done
+	}
 	r.mu.Lock()
 	for c := range r.clients {
 		c.Close()
@@ -181,7 +183,14 @@ func (m *Monitor) takeTerminals(console bool, ttys int, files []*os.File) error 
 	}
 	m.devpts = files[0]
 	i := 1
-	if console {
+	if console && m.handingOver {
+		// The C monitor will relay it: reading here would lose what a
+		// read takes when this process exits.
+		m.mu.Lock()
+		m.console = &consoleRelay{master: files[1], clients: map[*os.File]bool{}}
+		m.mu.Unlock()
+		i = 2
+	} else if console {
 		var out io.Writer
 		if m.spec.Foreground && !m.spec.PassStdio {
 			out = os.Stdout

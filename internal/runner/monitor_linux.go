@@ -71,6 +71,9 @@ type Monitor struct {
 	// clonedIntoCgroup: the stage-2 was created in its cgroup2 cgroup
 	// (CLONE_INTO_CGROUP) and joins the v1 ones itself.
 	clonedIntoCgroup bool
+	// handingOver: lxc-start running a start for the C monitor, which
+	// takes the terminals once the container runs.
+	handingOver bool
 	cgroupFD         *os.File    // the cgroup2 payload directory, for the clone
 	proc             *os.Process // stage-2, then the container's init
 }
