@@ -74,8 +74,8 @@ type Monitor struct {
 	// handingOver: lxc-start running a start for the C monitor, which
 	// takes the terminals once the container runs.
 	handingOver bool
-	cgroupFD         *os.File    // the cgroup2 payload directory, for the clone
-	proc             *os.Process // stage-2, then the container's init
+	cgroupFD    *os.File    // the cgroup2 payload directory, for the clone
+	proc        *os.Process // stage-2, then the container's init
 }
 
 type waiter struct {
