@@ -374,8 +374,9 @@ type initialConfig struct {
 	idmapped bool   // it has lxc.idmap entries
 }
 
-// initialConfig loads -f (silently falling back to the default config when
-// it cannot be loaded, as LXC does) or lxc.default_config.
+// initialConfig loads -f or lxc.default_config. A -f that cannot be
+// loaded fails the create (LXC logs the error and creates the container
+// without the file's settings).
 func (r *run) initialConfig() (*initialConfig, error) {
 	try := func(p string) (*initialConfig, error) {
 		c, err := config.Load(p)
@@ -389,9 +390,15 @@ func (r *run) initialConfig() (*initialConfig, error) {
 		return &initialConfig{text: u, rootfs: storage.Parse(c.RootfsPath).Dir(), idmapped: len(c.IDMaps) > 0}, nil
 	}
 	if r.o.ConfigFile != "" {
-		if ic, err := try(r.o.ConfigFile); err == nil {
-			return ic, nil
+		ic, err := try(r.o.ConfigFile)
+		if err != nil {
+			var pe *config.ParseError
+			if errors.As(err, &pe) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("Failed to load config file %s: %w", r.o.ConfigFile, unwrapPathError(err))
 		}
+		return ic, nil
 	}
 	if r.o.DefaultConfig == "" {
 		return &initialConfig{text: &container.Unexpanded{}}, nil
@@ -404,4 +411,13 @@ func (r *run) initialConfig() (*initialConfig, error) {
 		return nil, fmt.Errorf("Error loading default configuration file %s: %w", r.o.DefaultConfig, err)
 	}
 	return ic, nil
+}
+
+// unwrapPathError drops the path *os.PathError repeats.
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

@@ -216,3 +216,26 @@ func TestOurBusyboxTemplate(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateMissingConfig: lxc-create -f with a file that does not exist.
+// LXC 5.0.2 logs that it cannot open it and creates the container anyway
+// (exit 0, without the file's settings); golxc refuses with one line,
+// exit 1, and creates nothing.
+func TestCreateMissingConfig(t *testing.T) {
+	p := newPair(t)
+	var codes [2]int
+	var made [2]bool
+	for i, s := range p.both() {
+		r := s.run("lxc-create", "-P", s.path, "-n", s.name("m"), "-t", lxcBusybox, "-f", "/nonexistent/golxc.conf")
+		codes[i] = r.Code
+		_, err := os.Stat(filepath.Join(s.path, s.name("m")))
+		made[i] = err == nil
+		if s == p.ours && strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 {
+			t.Errorf("golxc: not one line: %s", r)
+		}
+	}
+	if codes != [2]int{0, 1} || made != [2]bool{true, false} {
+		t.Errorf("lxc-create -f /nonexistent: exit codes %v, created %v; create-missing-config expects LXC to create (0) and golxc to refuse (1)", codes, made)
+	}
+	intended(t, "create-missing-config")
+}

@@ -243,6 +243,13 @@ var Differences = []Difference{
 		Golxc:  "decided per key: those the cgroup2 hierarchy has (`cgroup.*`, delegated controllers, device rules as an eBPF program) are set; each other key is named in a warning line at start, naming the reason",
 		Reason: "a key that can apply is applied, one that cannot is never ignored silently",
 	},
+	{
+		ID:     "create-missing-config",
+		Area:   "lxc-create `-f FILE`",
+		LXC:    "a FILE that does not exist (or does not load) is logged and the container is created anyway without its settings, exit 0",
+		Golxc:  "refused before anything is made: one line naming the file (or file:line and key), exit 1",
+		Reason: "a typo in a path must not give a container with the wrong configuration",
+	},
 }
 
 // Lookup returns the entry with id; ok is false for an unknown id.

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/golxc/golxc/internal/cli"
+	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/create"
 	"github.com/golxc/golxc/internal/storage"
 	"github.com/golxc/golxc/internal/template"
@@ -167,6 +168,21 @@ func run(x *cli.Ctx) error {
 	bdev, err := validate(x)
 	if err != nil {
 		return err
+	}
+	// A -f that cannot be loaded is refused before anything is made (LXC
+	// logs it and creates the container without its settings).
+	if opts.config != "" {
+		if _, err := config.Load(opts.config); err != nil {
+			var pe *config.ParseError
+			if errors.As(err, &pe) {
+				return x.Errorf("%v", err)
+			}
+			var pathErr *os.PathError
+			if errors.As(err, &pathErr) {
+				err = pathErr.Err
+			}
+			return x.Errorf("Failed to load config file %q: %v", opts.config, err)
+		}
 	}
 	var targs []string
 	if x.Dash >= 0 {
