@@ -146,7 +146,18 @@ func runtimeProbes(r *report) {
 		if ns.name == "time" {
 			attr = &syscall.SysProcAttr{Unshareflags: ns.flag}
 		}
+		if !root && ns.name != "user" {
+			// Without root only a user namespace of our own gives the
+			// right to make the others: probe inside one.
+			attr.Cloneflags |= unix.CLONE_NEWUSER
+		}
 		err := probe("noop", attr)
+		if err != nil && !root && (errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) || errors.Is(err, unix.ENOSPC)) {
+			// The kernel refused our rights (or our user namespace
+			// quota, user.max_user_namespaces), not the feature.
+			r.info(ns.label+" (probe)", "not probed: the probe needs root (or unprivileged user namespaces)")
+			continue
+		}
 		r.verdict(ns.label+" (probe)", err, "enable "+ns.option+" in the kernel")
 	}
 	if v, err := os.ReadFile("/proc/sys/user/max_user_namespaces"); err == nil {
