@@ -25,7 +25,12 @@ type MountEntry struct {
 	Optional               bool
 	CreateDir, CreateFile  bool
 	Relative               bool // source is relative to the rootfs
-	Raw                    string
+	// IDMap is LXC's idmap= option: "container" (the container's user
+	// namespace) or the path of a user namespace file. Such a bind is made
+	// on the host (an idmapped mount needs rights over the source's
+	// filesystem that the container lacks) and attached in the rootfs.
+	IDMap string
+	Raw   string
 }
 
 // Bind reports a bind mount.
@@ -98,7 +103,9 @@ func ParseOptions(opts string, e *MountEntry) error {
 		case strings.HasPrefix(o, "create="):
 			return fmt.Errorf("invalid option %q (want create=dir or create=file)", o)
 		case strings.HasPrefix(o, "idmap="):
-			return fmt.Errorf("idmapped mounts (%s) are not supported yet", o)
+			if e.IDMap = strings.TrimPrefix(o, "idmap="); e.IDMap == "" {
+				return fmt.Errorf("missing user namespace in %q (want idmap=container or idmap=/path/to/userns)", o)
+			}
 		default:
 			if f, ok := mountFlags[o]; ok {
 				if f.clear {
@@ -136,6 +143,18 @@ func ParseMountEntry(line string) (*MountEntry, error) {
 	}
 	if e.CreateDir && e.CreateFile {
 		return nil, fmt.Errorf("mount entry %q: create=dir and create=file together", line)
+	}
+	if e.IDMap != "" {
+		// LXC's rules: only binds can be idmapped, without filesystem
+		// options.
+		switch {
+		case !e.Bind() || e.FSType != "none" && e.FSType != "":
+			return nil, fmt.Errorf("mount entry %q: only bind mounts can be idmapped", line)
+		case e.Data != "":
+			return nil, fmt.Errorf("mount entry %q: an idmapped bind mount takes no filesystem options (%s)", line, e.Data)
+		case e.Flags&unix.MS_REMOUNT != 0:
+			return nil, fmt.Errorf("mount entry %q: remount and idmap together", line)
+		}
 	}
 	return e, nil
 }

@@ -318,6 +318,41 @@ func (r *Root) mountEntry(e *MountEntry, hostPrefixes ...string) error {
 	return nil
 }
 
+// AttachMount puts a detached mount made on the host (an idmapped bind,
+// already carrying the entry's flags and propagation) on the entry's
+// target, resolved inside the rootfs like every other target.
+func (r *Root) AttachMount(m *os.File, e *MountEntry, hostPrefixes ...string) error {
+	err := r.attachMount(m, e, hostPrefixes...)
+	if err != nil && e.Optional {
+		r.warnf("skipping optional mount entry %q: %v", e.Raw, err)
+		return nil
+	}
+	return err
+}
+
+func (r *Root) attachMount(m *os.File, e *MountEntry, hostPrefixes ...string) error {
+	target, err := r.clean(e.Target, hostPrefixes...)
+	if err != nil {
+		return err
+	}
+	create := ""
+	if e.CreateDir {
+		create = "dir"
+	} else if e.CreateFile {
+		create = "file"
+	}
+	h, err := r.openTarget(target, create)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if err := unix.MoveMount(int(m.Fd()), "", int(h.Fd()), "", unix.MOVE_MOUNT_F_EMPTY_PATH|unix.MOVE_MOUNT_T_EMPTY_PATH); err != nil {
+		return fmt.Errorf("attach idmapped %s on /%s: %w", e.Source, target, err)
+	}
+	r.debugf("attached idmapped %s on /%s (%s)", e.Source, target, e.Raw)
+	return nil
+}
+
 // Autodev mounts LXC's /dev tmpfs (mode 0755, size bytes) with a pts
 // directory. Nodes are created later by FillDev, after user mounts.
 func (r *Root) Autodev(size int) error {

@@ -86,6 +86,10 @@ func startCMonitor(spec *Spec) (err error) {
 		return err
 	}
 	defer m.closeShared()
+	if m.idmapped, err = idmappedMounts(c, m.log); err != nil {
+		return err
+	}
+	defer m.closeIdmapped()
 	// The cgroups exist before the stage-2, which is cloned into the
 	// cgroup2 one and enters the v1 ones itself (see plan).
 	img, err := sv.Sealed()

@@ -41,6 +41,8 @@ type stage2 struct {
 	setup   syncMsg
 	root    *rootfs.Root
 	env     *hooks.Env
+	// idmapped are the idmapped binds the monitor made, by idmapKey.
+	idmapped map[string]*os.File
 }
 
 func stage2Main(fd int) {
@@ -79,10 +81,15 @@ func (s *stage2) run() error {
 		blockMount = int(files[0].Fd())
 		shared = files[1:]
 	}
-	if s.setup.Kind != msgSetup || s.setup.Spec == nil || len(shared) != len(s.setup.Join) {
+	if s.setup.Kind != msgSetup || s.setup.Spec == nil || len(shared) != len(s.setup.Join)+len(s.setup.IDMapped) {
 		closeAll(files)
 		return errors.New("bad setup message")
 	}
+	s.idmapped = map[string]*os.File{}
+	for i, key := range s.setup.IDMapped {
+		s.idmapped[key] = shared[len(s.setup.Join)+i]
+	}
+	shared = shared[:len(s.setup.Join)]
 	s.spec, s.cfg = s.setup.Spec, s.setup.Spec.Config
 	s.log.SetName(s.spec.Name)
 	s.log.Tracef("stage-2 received its setup")
@@ -145,7 +152,9 @@ func (s *stage2) run() error {
 	var ttys []*terminal.Pty
 	var console *terminal.Pty
 	if s.setup.SharedMnt {
-		closeAll(files)
+		if s.setup.BlockRootfs && len(files) > 0 {
+			files[0].Close()
+		}
 		if devpts, console, err = sharedMntConsole(c, s.log.Warnf); err != nil {
 			return err
 		}
@@ -155,7 +164,9 @@ func (s *stage2) run() error {
 		}
 		mountPoint := rootfsMountPoint(c, s.spec.LXCPath, s.spec.Name)
 		rootDir, err := mountRootfsSource(c, mountPoint, blockMount)
-		closeAll(files) // the attached mount no longer needs its descriptor
+		if s.setup.BlockRootfs && len(files) > 0 {
+			files[0].Close() // the attached mount no longer needs its descriptor
+		}
 		if err != nil {
 			return err
 		}
@@ -291,8 +302,8 @@ func (s *stage2) buildRootfs() (*os.File, []*terminal.Pty, *terminal.Pty, error)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		for _, e := range entries {
-			if err := root.MountEntry(e, hostRoots...); err != nil {
+		for i, e := range entries {
+			if err := s.mountEntry(e, idmapKey("fstab", i), hostRoots); err != nil {
 				return nil, nil, nil, fmt.Errorf("lxc.mount.fstab %s: %w", c.MountFstab, err)
 			}
 		}
@@ -300,7 +311,7 @@ func (s *stage2) buildRootfs() (*os.File, []*terminal.Pty, *terminal.Pty, error)
 	for i, line := range c.MountEntries {
 		e, err := rootfs.ParseMountEntry(line)
 		if err == nil {
-			err = root.MountEntry(e, hostRoots...)
+			err = s.mountEntry(e, idmapKey("entry", i), hostRoots)
 		}
 		if err != nil {
 			src := ""
@@ -391,6 +402,22 @@ func (s *stage2) buildRootfs() (*os.File, []*terminal.Pty, *terminal.Pty, error)
 		}
 	}
 	return devpts, ttys, console, nil
+}
+
+// mountEntry mounts one fstab line, attaching the idmapped bind the
+// monitor made for it when it has idmap=.
+func (s *stage2) mountEntry(e *rootfs.MountEntry, key string, hostRoots []string) error {
+	if e.IDMap == "" {
+		return s.root.MountEntry(e, hostRoots...)
+	}
+	m := s.idmapped[key]
+	if m == nil {
+		if e.Optional {
+			return nil // skipped by the monitor, with a warning
+		}
+		return fmt.Errorf("mount entry %q: the monitor made no idmapped mount for it", e.Raw)
+	}
+	return s.root.AttachMount(m, e, hostRoots...)
 }
 
 func (s *stage2) cgroupAutomount() error {

@@ -68,6 +68,8 @@ type Monitor struct {
 	ns     nsPlan
 	shared map[string]*os.File
 	heldNS []heldNamespace // for the teardown's hooks (hookns_linux.go)
+	// idmapped are this boot's idmapped binds until stage-2 has them.
+	idmapped map[string]*os.File
 	// clonedIntoCgroup: the stage-2 was created in its cgroup2 cgroup
 	// (CLONE_INTO_CGROUP) and joins the v1 ones itself.
 	clonedIntoCgroup bool
@@ -321,6 +323,12 @@ func (m *Monitor) startOnce() (err error) {
 		return err
 	}
 	defer m.closeShared()
+	if m.ns["mnt"] != nsShared {
+		if m.idmapped, err = idmappedMounts(c, m.log); err != nil {
+			return err
+		}
+		defer m.closeIdmapped()
+	}
 	// With the C supervisor, everything stage-2 will do is decided now,
 	// before it exists: the plan.
 	var plan *os.File
@@ -461,6 +469,10 @@ func (m *Monitor) startOnce() (err error) {
 	var joinFDs []int
 	setup.Join, joinFDs = m.joinList()
 	setupFDs = append(setupFDs, joinFDs...)
+	for key, f := range m.idmapped {
+		setup.IDMapped = append(setup.IDMapped, key)
+		setupFDs = append(setupFDs, int(f.Fd()))
+	}
 	if err := ctl.Send(parent, setup, setupFDs); err != nil {
 		return fmt.Errorf("send setup to container init: %w", err)
 	}

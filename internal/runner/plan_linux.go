@@ -43,8 +43,10 @@ type planner struct {
 	cg    hostCgroups
 	ns    nsPlan              // the namespaces (namespaces_linux.go)
 	share map[string]*os.File // the shared ones, opened by the monitor
-	files []*os.File          // extra descriptors, planFD onwards
-	env   *hooks.Env
+	// idmapped are the idmapped binds the monitor made (idmapKey).
+	idmapped map[string]*os.File
+	files    []*os.File // extra descriptors, planFD onwards
+	env      *hooks.Env
 	// block is block storage (loop, LVM, ZFS) mounted detached on the
 	// host side for the stage-2 to attach; the caller closes it once the
 	// start is over.
@@ -53,8 +55,8 @@ type planner struct {
 
 // buildPlan returns the encoded plan and the descriptors it refers to
 // (the caller passes them to the stage-2 from fd planFD on, in order).
-func buildPlan(spec *Spec, c *config.Container, cg hostCgroups, ns nsPlan, shared map[string]*os.File) ([]byte, []*os.File, *storage.Mounted, error) {
-	pl := &planner{spec: spec, c: c, cg: cg, ns: ns, share: shared}
+func buildPlan(spec *Spec, c *config.Container, cg hostCgroups, ns nsPlan, shared, idmapped map[string]*os.File) ([]byte, []*os.File, *storage.Mounted, error) {
+	pl := &planner{spec: spec, c: c, cg: cg, ns: ns, share: shared, idmapped: idmapped}
 	err := pl.build()
 	var b []byte
 	if err == nil {
@@ -447,8 +449,8 @@ func (pl *planner) mounts() error {
 		if err != nil {
 			return err
 		}
-		for _, e := range entries {
-			if err := pl.mountEntry(e, mountPoint, hostRoots); err != nil {
+		for i, e := range entries {
+			if err := pl.mountEntry(e, idmapKey("fstab", i), mountPoint, hostRoots); err != nil {
 				return fmt.Errorf("lxc.mount.fstab %s: %w", c.MountFstab, err)
 			}
 		}
@@ -456,7 +458,7 @@ func (pl *planner) mounts() error {
 	for i, line := range c.MountEntries {
 		e, err := rootfs.ParseMountEntry(line)
 		if err == nil {
-			err = pl.mountEntry(e, mountPoint, hostRoots)
+			err = pl.mountEntry(e, idmapKey("entry", i), mountPoint, hostRoots)
 		}
 		if err != nil {
 			src := ""
@@ -494,7 +496,7 @@ func (pl *planner) mounts() error {
 }
 
 // mountEntry adds one lxc.mount.entry / fstab line.
-func (pl *planner) mountEntry(e *rootfs.MountEntry, mountPoint string, hostRoots []string) error {
+func (pl *planner) mountEntry(e *rootfs.MountEntry, key, mountPoint string, hostRoots []string) error {
 	target, err := rootfs.CleanTarget(mountPoint, e.Target, hostRoots...)
 	if err != nil {
 		if e.Optional {
@@ -511,6 +513,23 @@ func (pl *planner) mountEntry(e *rootfs.MountEntry, mountPoint string, hostRoots
 	var fl uint16
 	if e.Optional {
 		fl |= sv.Optional
+	}
+	if e.IDMap != "" {
+		// Made by the monitor with its flags and propagation; attached.
+		m := pl.idmapped[key]
+		if m == nil {
+			if e.Optional {
+				return nil // skipped by the monitor, with a warning
+			}
+			return fmt.Errorf("mount entry %q: no idmapped mount was made for it", e.Raw)
+		}
+		f, err := dupFile(m)
+		if err != nil {
+			return err
+		}
+		pl.add(sv.OpAttachIn, fl, planFD+len(pl.files), target, create)
+		pl.files = append(pl.files, f)
+		return nil
 	}
 	switch {
 	case e.Flags&unix.MS_REMOUNT != 0:

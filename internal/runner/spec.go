@@ -151,6 +151,9 @@ type syncMsg struct {
 	// SharedMnt: the mount namespace is another container's; nothing is
 	// mounted in it (no rootfs, no pivot).
 	SharedMnt bool `json:"shared_mnt,omitempty"`
+	// IDMapped lists the idmapped binds the monitor made (idmapKey), one
+	// descriptor each after those of Join.
+	IDMapped []string `json:"idmapped,omitempty"`
 	// HookBase is the monitor's environment, which hooks run by stage-2
 	// inherit (as LXC's inherit the monitor's).
 	HookBase []string `json:"hook_base,omitempty"`

@@ -62,6 +62,7 @@ const (
 	OpInit
 	OpAttach
 	OpPdeathsig
+	OpAttachIn
 	OpName
 	OpPersonality
 	OpCtty
@@ -90,7 +91,7 @@ var Schema = map[Op]string{
 	OpSetattr: "suuu", OpMkdir: "su", OpSymlink: "ss", OpMknod: "suuu", OpWrite: "sbu",
 	OpCreate: "sbu", OpDevpts: "sl", OpPty: "luuuu", OpReady: "", OpPivot: "", OpStdio: "u",
 	OpProcSelf: "ss", OpRlimit: "uuu", OpCaps: "u", OpNNP: "", OpSeccomp: "b", OpSetuser: "uub",
-	OpChdir: "s", OpExec: "lls", OpInit: "lluubs", OpAttach: "us", OpPdeathsig: "u",
+	OpChdir: "s", OpExec: "lls", OpInit: "lluubs", OpAttach: "us", OpPdeathsig: "u", OpAttachIn: "usu",
 	OpName: "ss", OpPersonality: "u", OpCtty: "uuu", OpCwd: "l", OpExecvp: "lls",
 	OpMReply: "ss", OpMFreezer: "su", OpMKill: "ss", OpMCgroup: "s", OpMSelfCg: "ss", OpMSignals: "uuu",
 	OpMNotify: "ss", OpMPidfile: "s", OpMConsole: "u", OpMReboot: "uull", OpMRmdir: "s",

@@ -74,6 +74,7 @@ enum {
 	OP_INIT,         /* l argv, l env, u uid, u gid, b groups, s name: lxc-execute's pid 1 */
 	OP_ATTACH,       /* u fd, s host path: attach a detached mount (block rootfs) */
 	OP_PDEATHSIG,    /* u signal: the parent-death signal (when the fork could not set it) */
+	OP_ATTACH_IN,    /* u fd, s target, u create: attach a detached mount (an idmapped bind) in the rootfs */
 	/* lxc-attach's attached process (internal/nsenter/attach.c): */
 	OP_NAME,         /* s program, s container: for error messages */
 	OP_PERSONALITY,  /* u personality */

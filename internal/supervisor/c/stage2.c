@@ -1004,6 +1004,13 @@ void stage2_main(void)
 		case OP_EXEC:
 			op_exec(o);
 			break;
+		case OP_ATTACH_IN: {
+			/* An idmapped bind the monitor made: on a target in the rootfs. */
+			int t = target(str(o, 1), arg_u64(o, 2), 0);
+			attach((int)arg_u64(o, 0), t, "idmapped bind", str(o, 1));
+			close((int)arg_u64(o, 0));
+			break;
+		}
 		case OP_PDEATHSIG:
 			/* Created in a shared PID namespace, we could not get it at fork. */
 			if (prctl(PR_SET_PDEATHSIG, (unsigned long)arg_u64(o, 0), 0, 0, 0) < 0)
