@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/hooks"
 	"github.com/golxc/golxc/internal/log"
@@ -36,13 +38,13 @@ const EnvCMonitor = "GOLXC_CMONITOR"
 // cMonitorFits reports whether the C monitor can own this container: its
 // teardown must be what monitor.c does (kill, wait, remove cgroups), so
 // no stop or post-stop hooks, no network devices that need undoing, no
-// ephemeral destroy, no console log rotation; and no user namespace yet.
+// ephemeral destroy, no console log rotation.
 func cMonitorFits(spec *Spec) bool {
 	c := spec.Config
 	if !sv.Available() || os.Getenv(EnvCMonitor) == "off" || c == nil {
 		return false
 	}
-	if len(c.IDMaps) > 0 || c.Ephemeral || c.MonitorUnshare || c.ConsoleSize > 0 ||
+	if c.Ephemeral || c.MonitorUnshare || c.ConsoleSize > 0 ||
 		len(c.Hooks["stop"]) > 0 || len(c.Hooks["post-stop"]) > 0 || len(c.NamespaceShare) > 0 {
 		return false
 	}
@@ -225,6 +227,11 @@ func startCMonitor(spec *Spec) (err error) {
 		m.pidfd = pfd
 	}
 	m.log.Tracef("stage-2 is pid %d", pid)
+	if m.ns.owns("user") {
+		if err := writeIDMaps(pid, c.IDMaps); err != nil {
+			return err
+		}
+	}
 	if err := m.hostSide(pid); err != nil {
 		return err
 	}
@@ -372,6 +379,29 @@ func (m *Monitor) handOver(ctlFD int) error {
 		return fmt.Errorf("the monitor did not take the container over: %v", err)
 	}
 	m.log.Tracef("container handed to the C monitor")
+	return nil
+}
+
+// writeIDMaps writes lxc.idmap into the stage-2's new user namespace
+// (setgroups stays allowed, as LXC leaves it); the stage-2 takes ids 0
+// there once it gets its setup.
+func writeIDMaps(pid int, maps []config.IDMap) error {
+	var u, g strings.Builder
+	for _, im := range maps {
+		b := &g
+		if im.Kind == 'u' {
+			b = &u
+		}
+		fmt.Fprintf(b, "%d %d %d\n", im.NSID, im.HostID, im.Range)
+	}
+	for _, f := range []struct{ name, text string }{{"uid_map", u.String()}, {"gid_map", g.String()}} {
+		if f.text == "" {
+			continue
+		}
+		if err := os.WriteFile(fmt.Sprintf("/proc/%d/%s", pid, f.name), []byte(f.text), 0); err != nil {
+			return fmt.Errorf("write %s of the container: %w", f.name, err)
+		}
+	}
 	return nil
 }
 

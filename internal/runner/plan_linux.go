@@ -97,6 +97,11 @@ func (pl *planner) build() error {
 	// First into the v1 cgroups (the cgroup2 one was the clone's): "0"
 	// into each tasks file moves the (single-threaded) stage-2 itself,
 	// which needs no cgroup-wide lock.
+	// A stage-2 cloned into a new user namespace (by the C monitor) is
+	// its root only once it takes ids 0 there, after the maps are written.
+	if pl.ns.owns("user") {
+		pl.add(sv.OpSetuser, 0, 0, 0, []byte{})
+	}
 	for _, t := range pl.cg.tasks {
 		f, err := os.OpenFile(t, os.O_WRONLY|unix.O_CLOEXEC, 0)
 		if err != nil {

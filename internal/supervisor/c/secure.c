@@ -73,7 +73,8 @@ int load_seccomp(const struct arg *prog)
 /*
  * set_user sets the supplementary groups (unless keep_groups; EPERM for
  * none at all is a user namespace that denies setgroups: nothing to drop),
- * then gid and uid. Root stays root.
+ * then gid and uid unless they are those already (a stage-2 cloned into a
+ * new user namespace is not yet its root: its ids become 0 only now).
  */
 int set_user(uid_t uid, gid_t gid, const struct arg *groups, int keep_groups)
 {
@@ -83,7 +84,7 @@ int set_user(uid_t uid, gid_t gid, const struct arg *groups, int keep_groups)
 	memcpy(g, groups->p, n * sizeof(gid_t));
 	if (!keep_groups && setgroups(n, g) < 0 && !(errno == EPERM && n == 0))
 		return -1;
-	if (uid == 0 && gid == 0)
+	if (uid == getuid() && uid == geteuid() && gid == getgid() && gid == getegid())
 		return 0;
 	if (syscall(SYS_setresgid, gid, gid, gid) < 0 || syscall(SYS_setresuid, uid, uid, uid) < 0)
 		return -1;

@@ -53,7 +53,7 @@ func (a *attach) execPlan() (*os.File, error) {
 	}
 	// No supplementary groups, then no_new_privs and seccomp while
 	// CAP_SYS_ADMIN is still ours, then the ids (LXC's order).
-	p.Add(sv.OpSetuser, 0, 0, 0, []byte{})
+	p.Add(sv.OpSetuser, 0, a.setupUID, a.setupGID, []byte{}) // the ids it has: groups only
 	if c.NoNewPrivs {
 		p.Add(sv.OpNNP, 0)
 	}
