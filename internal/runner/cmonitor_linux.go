@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/golxc/golxc/internal/config"
@@ -36,9 +37,9 @@ import (
 const EnvCMonitor = "GOLXC_CMONITOR"
 
 // cMonitorFits reports whether the C monitor can own this container: its
-// teardown must be what monitor.c does (kill, wait, remove cgroups), so
-// no stop or post-stop hooks, no network devices that need undoing, no
-// ephemeral destroy, no console log rotation.
+// teardown must be what monitor.c does (kill, wait, remove a veth's host
+// end and the cgroups), so no stop or post-stop hooks, no network devices
+// that need more undoing, no ephemeral destroy, no console log rotation.
 func cMonitorFits(spec *Spec) bool {
 	c := spec.Config
 	if !sv.Available() || os.Getenv(EnvCMonitor) == "off" || c == nil {
@@ -49,11 +50,30 @@ func cMonitorFits(spec *Spec) bool {
 		return false
 	}
 	for _, n := range c.Net {
-		if t := n.EffectiveType(); t != "empty" && t != "none" {
+		switch n.EffectiveType() {
+		case "empty", "none":
+		case "veth":
+			// Its host end is all that outlives it (removed by the
+			// monitor); router mode, scripts, L2 proxies and Open vSwitch
+			// ports need Go to undo.
+			if n.VethMode == "router" || n.ScriptUp != "" || n.ScriptDown != "" || n.L2Proxy || !linuxBridgeOrNone(n.Link) {
+				return false
+			}
+		default:
 			return false
 		}
 	}
 	return true
+}
+
+// linuxBridgeOrNone: no link, or a Linux bridge (not Open vSwitch), asked
+// of our network namespace (sysfs may show another one's).
+func linuxBridgeOrNone(link string) bool {
+	if link == "" {
+		return true
+	}
+	l, err := netlink.LinkByName(link)
+	return err == nil && l.Type() == "bridge"
 }
 
 // startCMonitor is StartDaemon with the C monitor.
@@ -274,6 +294,11 @@ func (m *Monitor) handOver(ctlFD int) error {
 	add(ctl.CmdCgroupPaths, ctl.Response{Paths: m.cg.PathMap()})
 	if m.net != nil {
 		add(ctl.CmdNetInfo, ctl.Response{Net: m.net.Info()})
+		for _, d := range m.net.Info() {
+			if d.Type == "veth" && d.HostName != "" {
+				p.Add(sv.OpMDellink, 0, d.HostName)
+			}
+		}
 	}
 	ai, _ := json.Marshal(m.attachInfo(m.initPID, m.cg))
 	p.Add(sv.OpMReply, 0, "attach", string(ai))

@@ -80,6 +80,7 @@ const (
 	OpMReboot
 	OpMRmdir
 	OpCgjoin
+	OpMDellink
 	opMax
 )
 
@@ -95,7 +96,7 @@ var Schema = map[Op]string{
 	OpName: "ss", OpPersonality: "u", OpCtty: "uuu", OpCwd: "l", OpExecvp: "lls",
 	OpMReply: "ss", OpMFreezer: "su", OpMKill: "ss", OpMCgroup: "s", OpMSelfCg: "ss", OpMSignals: "uuu",
 	OpMNotify: "ss", OpMPidfile: "s", OpMConsole: "u", OpMReboot: "uull", OpMRmdir: "s",
-	OpCgjoin: "u",
+	OpCgjoin: "u", OpMDellink: "s",
 }
 
 // Flags of an operation (plan.h OPF_*).

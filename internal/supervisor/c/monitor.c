@@ -27,6 +27,7 @@
 #include <dirent.h>
 #include <poll.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -530,6 +531,37 @@ static int populated(void)
 }
 
 /*
+ * del_link removes a host network interface by name (RTM_DELLINK): a
+ * veth's host end, which would otherwise only go once the kernel has
+ * cleaned up the container's network namespace, asynchronously.
+ */
+static void del_link(const char *name)
+{
+	/* nlmsghdr, ifinfomsg, rtattr (IFLA_IFNAME): the kernel's ABI, spelled out. */
+	struct {
+		uint32_t len;
+		uint16_t type, flags;
+		uint32_t seq, pid;
+		uint8_t family, pad;
+		uint16_t ifi_type;
+		int32_t index;
+		uint32_t ifi_flags, change;
+		uint16_t rta_len, rta_type;
+		char name[16];
+	} req = { .type = 17 /* RTM_DELLINK */, .flags = 1 /* NLM_F_REQUEST */, .rta_type = 3 /* IFLA_IFNAME */ };
+	size_t n = strlen(name);
+	int s;
+
+	if (n >= sizeof(req.name) || (s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0 /* NETLINK_ROUTE */)) < 0)
+		return;
+	memcpy(req.name, name, n + 1);
+	req.rta_len = (uint16_t)(4 + n + 1);
+	req.len = (uint32_t)(offsetof(__typeof__(req), name) + ((n + 1 + 3) & ~(size_t)3));
+	(void)send(s, &req, req.len, 0); /* gone already (ENODEV) is fine */
+	close(s);
+}
+
+/*
  * teardown: init is gone. Kill what is left, wait (on cgroup.events where
  * cgroup2 has it, no polling loop) until the cgroup is empty, close the
  * terminals, remove the cgroups, and leave our own.
@@ -557,6 +589,8 @@ static void teardown(void)
 		close(devpts);
 	console = devpts = -1;
 	nttys = 0;
+	for (o = setting(OP_M_DELLINK, 0); o; o = setting(OP_M_DELLINK, (uint32_t)(o - settings->ops) + 1))
+		del_link(o->a[0].p);
 	for (o = setting(OP_M_CGROUP, 0); o; o = setting(OP_M_CGROUP, (uint32_t)(o - settings->ops) + 1))
 		remove_tree(o->a[0].p);
 	/* Back to the parent of each v1 monitor cgroup (see handover), then remove them. */

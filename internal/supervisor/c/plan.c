@@ -68,6 +68,7 @@ static const char *const op_schema[OP_MAX] = {
 	[OP_M_REBOOT] = "uull",
 	[OP_M_RMDIR] = "s",
 	[OP_CGJOIN] = "u",
+	[OP_M_DELLINK] = "s",
 };
 
 static uint16_t rd16(const unsigned char *p)

@@ -94,6 +94,7 @@ enum {
 	OP_M_REBOOT,     /* u extra index of the Go tool, u of its state, l argv, l env: restart in Go */
 	OP_M_RMDIR,      /* s directory made by the start (lxc.cgroup.dir), removed last if empty; parents first */
 	OP_CGJOIN,       /* u fd of a v1 cgroup's tasks file: enter it ("0": ourselves, no global lock) */
+	OP_M_DELLINK,    /* s host network interface removed at the stop (a veth's host end) */
 	OP_MAX
 };
 
