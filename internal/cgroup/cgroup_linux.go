@@ -187,6 +187,39 @@ func mkdirCgroup(hy *Hierarchy, root, dir string) ([]string, error) {
 	return made, nil
 }
 
+// Join moves pid into the cgroup at dir. On a cgroup2 hierarchy a cgroup
+// with enabled controllers and children refuses processes (EBUSY, "no
+// internal processes"); like LXC, a ".lxc" leaf below it is used then (and
+// a dir already named .lxc is made when missing).
+func Join(dir string, pid int) error {
+	if filepath.Base(dir) == ".lxc" {
+		if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
+			return err
+		}
+	}
+	err := writeProcs(dir, pid)
+	if err == nil || !errors.Is(err, unix.EBUSY) {
+		return err
+	}
+	leaf := filepath.Join(dir, ".lxc")
+	if err := os.Mkdir(leaf, 0o755); err != nil && !os.IsExist(err) {
+		return err
+	}
+	return writeProcs(leaf, pid)
+}
+
+func writeProcs(dir string, pid int) error {
+	f, err := os.OpenFile(filepath.Join(dir, "cgroup.procs"), os.O_WRONLY|syscall.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(strconv.Itoa(pid))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
 // initCpuset copies cpuset.cpus/mems from the parent when empty: a v1
 // cpuset cgroup without them refuses tasks (clone_children may be off).
 func initCpuset(dir string) error {

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"golang.org/x/net/bpf"
@@ -21,6 +20,7 @@ import (
 	"github.com/golxc/golxc/internal/rootfs"
 	"github.com/golxc/golxc/internal/seccomp"
 	"github.com/golxc/golxc/internal/stage"
+	"github.com/golxc/golxc/internal/sysx"
 	"github.com/golxc/golxc/internal/terminal"
 )
 
@@ -645,38 +645,24 @@ func initArgv(c *config.Container, spec *Spec) ([]string, error) {
 	return []string{"/sbin/init"}, nil
 }
 
-// lookPath finds cmd in the container (we are pivoted) using env's PATH.
+// lookPath finds init's command in the container (we are pivoted) using
+// env's PATH, or the usual directories.
 func lookPath(cmd string, env []string) (string, error) {
-	if strings.Contains(cmd, "/") {
-		if err := isExecutable(cmd); err != nil {
-			return "", fmt.Errorf("init %s: %w", cmd, err)
-		}
-		return cmd, nil
+	const def = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	p, err := sysx.LookPath(cmd, env, def)
+	if err == nil {
+		return p, nil
 	}
-	path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	if strings.Contains(cmd, "/") {
+		return "", fmt.Errorf("init %s: %w", cmd, err)
+	}
+	path := def
 	for _, e := range env {
 		if strings.HasPrefix(e, "PATH=") {
 			path = e[5:]
 		}
 	}
-	for _, dir := range filepath.SplitList(path) {
-		p := filepath.Join(dir, cmd)
-		if isExecutable(p) == nil {
-			return p, nil
-		}
-	}
 	return "", fmt.Errorf("init %s: not found in the container (PATH=%s)", cmd, path)
-}
-
-func isExecutable(p string) error {
-	st, err := os.Stat(p)
-	if err != nil {
-		return unwrapPath(err)
-	}
-	if st.IsDir() || st.Mode()&0o111 == 0 {
-		return syscall.EACCES
-	}
-	return nil
 }
 
 // chdirVerified changes to dir (default /) and checks the result is inside

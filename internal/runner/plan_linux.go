@@ -13,6 +13,7 @@ import (
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/hooks"
 	"github.com/golxc/golxc/internal/lxcpath"
+	"github.com/golxc/golxc/internal/privs"
 	"github.com/golxc/golxc/internal/rootfs"
 	"github.com/golxc/golxc/internal/seccomp"
 	"github.com/golxc/golxc/internal/storage"
@@ -190,13 +191,7 @@ func (pl *planner) build() error {
 	if c.InitCwd != "" {
 		pl.add(sv.OpMkdir, 0, c.InitCwd, 0o755)
 	}
-	var drop uint64
-	for _, n := range CapsToDropSet(c.CapDrop, c.CapKeep, c.CapKeepSet) {
-		if n < 64 {
-			drop |= 1 << uint(n)
-		}
-	}
-	pl.add(sv.OpCaps, 0, drop)
+	pl.add(sv.OpCaps, 0, privs.Mask(privs.CapsToDrop(c.CapDrop, c.CapKeep, c.CapKeepSet)))
 	if c.NoNewPrivs {
 		pl.add(sv.OpNNP, 0)
 	}

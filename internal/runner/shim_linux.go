@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/privs"
 )
 
 // execShim is lxc-execute's pid 1 (LXC's init.lxc): it starts the
@@ -61,7 +63,7 @@ func (s *stage2) execShim(env []string) error {
 	}
 	// Tell the monitor we are running: closing the sync socket is the signal.
 	unix.Close(s.sock)
-	if err := ClearOwnCaps(); err != nil {
+	if err := privs.KillOnly(); err != nil {
 		s.log.Warnf("%v", err)
 	}
 	status := 0

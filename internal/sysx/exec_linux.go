@@ -46,6 +46,44 @@ func Execvp(file string, argv, env []string) error {
 	return unix.ENOENT
 }
 
+// LookPath finds file as execvp would, with the PATH of env (def when env
+// has none): a name with a slash is checked as is, otherwise each
+// directory of PATH is tried. The result is an executable regular file
+// (stat: not a directory, an exec bit set); otherwise the error is
+// ENOENT (found nowhere) or the reason the named file cannot run.
+func LookPath(file string, env []string, def string) (string, error) {
+	if strings.Contains(file, "/") {
+		return file, executable(file)
+	}
+	path := def
+	for _, kv := range env {
+		if strings.HasPrefix(kv, "PATH=") {
+			path = kv[5:]
+		}
+	}
+	for _, dir := range strings.Split(path, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		p := dir + "/" + file
+		if executable(p) == nil {
+			return p, nil
+		}
+	}
+	return "", unix.ENOENT
+}
+
+func executable(p string) error {
+	var st unix.Stat_t
+	if err := unix.Stat(p, &st); err != nil {
+		return err
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR || st.Mode&0o111 == 0 {
+		return unix.EACCES
+	}
+	return nil
+}
+
 // ExecFile execs path, running it with /bin/sh when the kernel cannot
 // execute it (ENOEXEC), as execvp does for scripts without #!.
 func ExecFile(path string, argv, env []string) error {

@@ -14,12 +14,14 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/golxc/golxc/internal/cgroup"
 	"github.com/golxc/golxc/internal/cli"
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/exeseal"
 	"github.com/golxc/golxc/internal/lxcpath"
 	"github.com/golxc/golxc/internal/nsenter"
+	"github.com/golxc/golxc/internal/privs"
 	"github.com/golxc/golxc/internal/seccomp"
 	"github.com/golxc/golxc/internal/stage"
 	"github.com/golxc/golxc/internal/terminal"
@@ -294,7 +296,7 @@ func (a *attach) prepare(client *ctl.Client) error {
 	if req.elev&elevCap == 0 {
 		// LXC drops from the bounding set whatever init's bounding set
 		// lacks, which covers lxc.cap.drop and lxc.cap.keep alike.
-		a.cfg.CapDrop = capsNotIn(st.capBnd)
+		a.cfg.CapDrop = privs.NotIn(st.capBnd)
 	}
 	// The running container's seccomp profile, as LXC's fetch_seccomp,
 	// unless LSM privileges are kept (-e, -s). LXC attaches without it
@@ -628,7 +630,7 @@ func (im *intermediate) enter(s *spawnSpec) (int, *os.File, error) {
 	// The intermediate is blocked on the bootstrap: move it into the
 	// container's cgroups first, so the attached process is born there.
 	for _, dir := range s.cgroups {
-		if err := joinCgroup(dir, im.pid); err != nil {
+		if err := cgroup.Join(dir, im.pid); err != nil {
 			return fail(fmt.Errorf("Failed to attach cgroup: %w", err))
 		}
 	}
@@ -692,38 +694,6 @@ func (im *intermediate) enter(s *spawnSpec) (int, *os.File, error) {
 		return -1, nil, fmt.Errorf("the attaching process failed (%v, status %v)", werr, ws)
 	}
 	return pid, im.sock, nil
-}
-
-// joinCgroup moves pid into the cgroup at dir. On a cgroup2 hierarchy a
-// cgroup with enabled controllers and children refuses processes (EBUSY,
-// "no internal processes"); like LXC we then use a ".lxc" leaf below it.
-func joinCgroup(dir string, pid int) error {
-	if filepath.Base(dir) == ".lxc" {
-		if err := os.Mkdir(dir, 0o755); err != nil && !os.IsExist(err) {
-			return err
-		}
-	}
-	err := writeProcs(dir, pid)
-	if err == nil || !errors.Is(err, unix.EBUSY) {
-		return err
-	}
-	leaf := filepath.Join(dir, ".lxc")
-	if err := os.Mkdir(leaf, 0o755); err != nil && !os.IsExist(err) {
-		return err
-	}
-	return writeProcs(leaf, pid)
-}
-
-func writeProcs(dir string, pid int) error {
-	f, err := os.OpenFile(filepath.Join(dir, "cgroup.procs"), os.O_WRONLY|syscall.O_CLOEXEC, 0)
-	if err != nil {
-		return err
-	}
-	_, err = f.WriteString(strconv.Itoa(pid))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // uniqueDirs returns the distinct cgroup directories of a controller map
@@ -810,21 +780,4 @@ func setupID(path string, hostID int) (int, error) {
 		return 0, fmt.Errorf("no id of the container's user namespace to attach with (%s)", path)
 	}
 	return mapped, nil
-}
-
-// capsNotIn lists the capabilities the kernel knows that mask lacks.
-func capsNotIn(mask uint64) []int {
-	last := 40
-	if b, err := os.ReadFile("/proc/sys/kernel/cap_last_cap"); err == nil {
-		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
-			last = n
-		}
-	}
-	var out []int
-	for c := 0; c <= last && c < 64; c++ {
-		if mask&(1<<uint(c)) == 0 {
-			out = append(out, c)
-		}
-	}
-	return out
 }

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/golxc/golxc/internal/ctl"
+	"github.com/golxc/golxc/internal/privs"
 	"github.com/golxc/golxc/internal/seccomp"
 	"github.com/golxc/golxc/internal/sysx"
 )
@@ -100,8 +101,8 @@ func (c *childConfig) setup() (*passwd, error) {
 			return nil, fmt.Errorf("%s - Failed to set personality", errno.Error())
 		}
 	}
-	if err := dropBounding(c.CapDrop); err != nil {
-		return nil, err
+	if err := privs.DropBounding(c.CapDrop); err != nil {
+		return nil, fmt.Errorf("Failed to drop capabilities: %v", err)
 	}
 	if c.Ctty >= 0 {
 		// Session leader with the container pty as controlling terminal:
@@ -137,14 +138,9 @@ func (c *childConfig) setup() (*passwd, error) {
 	if err := seccomp.Load(c.Seccomp); err != nil {
 		return nil, fmt.Errorf("Failed to load seccomp profile: %v", err)
 	}
-	// Raw per-thread syscalls: only this locked thread execs, the others
-	// end with execve. (x/sys's Setresuid changes every thread, which in
-	// this cgo binary means a glibc signal to each of them.)
-	if _, _, e := unix.RawSyscall(unix.SYS_SETRESGID, uintptr(c.GID), uintptr(c.GID), uintptr(c.GID)); e != 0 {
-		return nil, fmt.Errorf("%s - Failed to switch to gid %d", sysx.ErrnoText(e), c.GID)
-	}
-	if _, _, e := unix.RawSyscall(unix.SYS_SETRESUID, uintptr(c.UID), uintptr(c.UID), uintptr(c.UID)); e != 0 {
-		return nil, fmt.Errorf("%s - Failed to switch to uid %d", sysx.ErrnoText(e), c.UID)
+	// Per-thread: only this locked thread execs, the others end with execve.
+	if err := privs.SetIDs(c.UID, c.GID); err != nil {
+		return nil, fmt.Errorf("%s - Failed to switch to uid %d gid %d", sysx.ErrnoText(err), c.UID, c.GID)
 	}
 	// Looked up as the target user and with the container's privileges
 	// only: the lookup may run the container's own getent.
@@ -167,35 +163,6 @@ func (c *childConfig) setup() (*passwd, error) {
 	return pw, nil
 }
 
-// dropBounding removes caps from this thread's bounding and inheritable
-// sets and clears the ambient set. For root, execve() then limits the
-// permitted and effective sets to the bounding set.
-func dropBounding(caps []int) error {
-	if len(caps) == 0 {
-		return nil
-	}
-	for _, c := range caps {
-		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
-			return fmt.Errorf("%s - Failed to drop capability %d", sysx.ErrnoText(err), c)
-		}
-	}
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
-	if err := unix.Capget(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("%s - Failed to read capabilities", sysx.ErrnoText(err))
-	}
-	for _, c := range caps {
-		if c < 64 {
-			data[c/32].Inheritable &^= 1 << uint(c%32)
-		}
-	}
-	if err := unix.Capset(&hdr, &data[0]); err != nil {
-		return fmt.Errorf("%s - Failed to set capabilities", sysx.ErrnoText(err))
-	}
-	unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
-	return nil
-}
-
 // passwd is the part of a passwd entry attach needs.
 type passwd struct {
 	home, shell string
@@ -213,7 +180,7 @@ func lookupUser(uid int, env []string) *passwd {
 			return pw
 		}
 	}
-	bin, err := lookPathIn("getent", env)
+	bin, err := sysx.LookPath("getent", env, "/bin:/usr/bin")
 	if err != nil {
 		return nil
 	}
@@ -258,21 +225,4 @@ func findPasswd(data []byte, uid int) *passwd {
 		}
 	}
 	return nil
-}
-
-func lookPathIn(file string, env []string) (string, error) {
-	path, ok := lookupEnv(env, "PATH")
-	if !ok {
-		path = "/bin:/usr/bin"
-	}
-	for _, dir := range strings.Split(path, ":") {
-		if dir == "" {
-			continue
-		}
-		p := dir + "/" + file
-		if unix.Access(p, unix.X_OK) == nil {
-			return p, nil
-		}
-	}
-	return "", unix.ENOENT
 }

@@ -11,14 +11,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
-	"golang.org/x/sys/unix"
-
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/container"
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/lxcpath"
+	"github.com/golxc/golxc/internal/netaddr"
 	"github.com/golxc/golxc/internal/storage"
 )
 
@@ -265,51 +262,18 @@ func activeNames(unixFile, lxcpath string) []string {
 	return ctl.ActiveNamesIn(unixFile, lxcpath)
 }
 
-// netInfo reads interface names and addresses in the container's network
-// namespace through a netlink socket opened there (no process is spawned
-// and no thread of ours changes namespace). Like LXC: interfaces include
-// lo; addresses skip lo, IPv6 only of global scope; each list sorted.
+// netInfo lists the container's interfaces (lo included) and addresses
+// (netaddr: as LXC, none of lo, IPv6 only of global scope), each list
+// sorted.
 func netInfo(pid int) (ifaces, v4, v6 []string) {
-	ns, err := netns.GetFromPath(fmt.Sprintf("/proc/%d/ns/net", pid))
-	if err != nil {
+	ns, _ := netaddr.Read(pid, 2*time.Second) // what it could read
+	if ns == nil {
 		return nil, nil, nil
 	}
-	defer ns.Close()
-	h, err := netlink.NewHandleAt(ns)
-	if err != nil {
-		return nil, nil, nil
-	}
-	defer h.Close()
-	h.SetSocketTimeout(2 * time.Second)
-	links, err := h.LinkList()
-	if err != nil {
-		return nil, nil, nil
-	}
-	names := map[int]string{}
-	for _, l := range links {
-		names[l.Attrs().Index] = l.Attrs().Name
-		ifaces = append(ifaces, l.Attrs().Name)
-	}
-	for _, fam := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
-		addrs, err := h.AddrList(nil, fam)
-		if err != nil {
-			continue
-		}
-		for _, a := range addrs {
-			if a.IP == nil || names[a.LinkIndex] == "lo" {
-				continue
-			}
-			if fam == netlink.FAMILY_V4 {
-				v4 = append(v4, a.IP.To4().String())
-			} else if a.Scope == unix.RT_SCOPE_UNIVERSE && !a.IP.IsLinkLocalUnicast() {
-				v6 = append(v6, config.InetNtop(a.IP.To16()))
-			}
-		}
-	}
-	sort.Strings(ifaces)
-	sort.Strings(v4)
-	sort.Strings(v6)
-	return dedup(ifaces), v4, v6
+	sort.Strings(ns.Links)
+	sort.Strings(ns.IPv4)
+	sort.Strings(ns.IPv6)
+	return dedup(ns.Links), ns.IPv4, ns.IPv6
 }
 
 func dedup(s []string) []string {
