@@ -210,6 +210,41 @@ bench cycle "$RUNS" "$WARMUP" \
 	"cycle|floor" "unshare --fork --pid --mount --uts --ipc --net --cgroup /bin/true"
 note "start/stop: each contender runs from a 3-line /bin/sh script (\`start && exec stop\`), the same small overhead for all."
 
+# CPU per operation, every process counted (the command, monitors,
+# stage-2, the container's processes and the kernel's work for them):
+# the machine-wide busy time from /proc/stat over CPU_RUNS runs, per run,
+# alternating sides over ROUNDS rounds; the median round is reported.
+# Meaningful on a quiet machine only, as every figure here.
+cpu_busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+cpu_per_run() { # CMD: ms of CPU per run of CMD
+	local before after hz
+	hz=$(getconf CLK_TCK)
+	before=$(cpu_busy)
+	for _ in $(seq 1 "$CPU_RUNS"); do eval "$1" >/dev/null 2>&1; done
+	after=$(cpu_busy)
+	echo $(((after - before) * 1000 / hz / CPU_RUNS))
+}
+CPU_RUNS=${CPU_RUNS:-30}
+metricrow cpu-execute "CPU per lxc-execute -- /bin/true (all processes, /proc/stat)"
+metricrow cpu-cycle "CPU per start → RUNNING → lxc-stop -k (all processes, /proc/stat)"
+for what in execute cycle; do
+	for side in golxc lxc; do : >"$DATA/cpu-$what-$side"; done
+	for r in $(seq 1 "$ROUNDS"); do
+		for side in golxc lxc; do
+			case $what-$side in
+			execute-golxc) cmd="$OURS/lxc-execute -P $PO -n ${G}1 -- /bin/true" ;;
+			execute-lxc) cmd="$LXC/lxc-execute -P $PL -n ${L}1 -- /bin/true" ;;
+			cycle-*) cmd="$WORK/bin/cycle $side" ;;
+			esac
+			cpu_per_run "$cmd" >>"$DATA/cpu-$what-$side"
+		done
+	done
+	for side in golxc lxc; do
+		metric "cpu-$what" $side "$(sort -n "$DATA/cpu-$what-$side" | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}') ms"
+	done
+done
+note "CPU rows: machine-wide busy time (/proc/stat user, nice, system, irq, softirq, steal) over $CPU_RUNS runs, divided by the runs; median of $ROUNDS rounds, sides alternating. It counts every process of an operation, daemonized monitors and the container's own included."
+
 say "starting the attach targets"
 "$OURS/lxc-start" -P "$PO" -n ${G}3
 "$LXC/lxc-start" -P "$PL" -n ${L}3
