@@ -359,12 +359,15 @@ static void lend_tty(struct conn *c, int n)
 
 	if (nttys == 0)
 		return reply_err(c->fd, "the container has no ttys (lxc.tty.max = 0)");
-	if (n < 1)
+	if (n < 1) {
 		for (n = 1; n <= nttys && tty_busy[n - 1]; n++)
 			;
+		if (n > nttys)
+			return reply_err(c->fd, "all ttys are in use");
+	}
 	if (n > nttys) {
 		snprintf(buf, sizeof(buf), "tty %d does not exist (lxc.tty.max = %d)", n, nttys);
-		return reply_err(c->fd, n > nttys && tty_busy[nttys - 1] && n == nttys + 1 ? "all ttys are in use" : buf);
+		return reply_err(c->fd, buf);
 	}
 	if (tty_busy[n - 1]) {
 		snprintf(buf, sizeof(buf), "tty %d is in use", n);
