@@ -533,3 +533,47 @@ func Open(h *Host, paths map[string]string) *Cgroup {
 	}
 	return cg
 }
+
+// CreateExact makes the cgroup at path (relative to each hierarchy's
+// base) in every hierarchy, as lxc.cgroup.dir.container and .monitor name
+// one: no retry suffix, and an existing one is an error, as in LXC. Its
+// missing parents are recorded in Made.
+func (h *Host) CreateExact(path string) (*Cgroup, error) {
+	if strings.Contains(path, "..") || filepath.IsAbs(path) || strings.Trim(path, "/") == "" {
+		return nil, fmt.Errorf("invalid cgroup path %q: must be relative without '..'", path)
+	}
+	path = strings.Trim(path, "/")
+	cg, err := h.tryCreate(filepath.Dir(path), filepath.Base(path))
+	if errors.Is(err, unix.EEXIST) {
+		return nil, fmt.Errorf("cgroup %s already exists and is in use", path)
+	}
+	return cg, err
+}
+
+// Child makes the cgroup name below cg in every hierarchy (LXC's
+// lxc.cgroup.dir.container.inner: the container runs there, its limits
+// are set on cg). Removing cg removes it too.
+func (cg *Cgroup) Child(name string) (*Cgroup, error) {
+	child := &Cgroup{Host: cg.Host, Leaf: name, Paths: map[*Hierarchy]string{}}
+	for hy, p := range cg.Paths {
+		d := filepath.Join(p, name)
+		if err := os.Mkdir(d, 0o755); err != nil && !os.IsExist(err) {
+			return nil, fmt.Errorf("create cgroup %s: %w", d, err)
+		}
+		if hy.Has("cpuset") {
+			if err := initCpuset(d); err != nil {
+				return nil, err
+			}
+		}
+		child.Paths[hy] = d
+	}
+	return child, nil
+}
+
+// MkdirAll makes dir and its missing parents in hierarchy h (cpuset
+// initialised on v1), for cgroups the configuration names outside a
+// container's (lxc.cgroup.dir.monitor.pivot).
+func MkdirAll(h *Hierarchy, dir string) error {
+	_, err := mkdirCgroup(h, h.Mount, dir)
+	return err
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -308,11 +307,13 @@ func (m *Monitor) handOver(ctlFD int) error {
 		p.Add(sv.OpMFreezer, 0, u, 1)
 	}
 	procs := m.cg.UnifiedPath()
-	for _, d := range m.cg.Paths {
+	for h, d := range m.cg.Paths {
 		if procs == "" {
 			procs = d
 		}
-		p.Add(sv.OpMCgroup, 0, d)
+		// The limit cgroup (with .container.inner, the container's is
+		// below it) goes with everything in it.
+		p.Add(sv.OpMCgroup, 0, m.limits().Paths[h])
 	}
 	p.Add(sv.OpMKill, 0, m.cg.UnifiedPath(), procs)
 	c := m.cfg
@@ -323,16 +324,12 @@ func (m *Monitor) handOver(ctlFD int) error {
 	}
 	// The monitor's own cgroup (lxc.monitor.NAME), entered by the monitor
 	// after we return, as LXC's monitor sits in one.
-	dir := c.CgroupDir
-	if c.CgroupDirMonitor != "" {
-		dir = c.CgroupDirMonitor
-	}
-	made := m.cg.Made
-	if mc, err := m.host.Create(dir, "lxc.monitor."+m.spec.Name); err == nil {
+	made := m.limits().Made
+	if mc, err := monitorPlace(c, cgroupPattern(), m.spec.Name).create(m.host); err == nil {
 		for h, d := range mc.Paths {
 			// Left for the base the cgroups were made in, so an
 			// lxc.cgroup.dir we made can go.
-			p.Add(sv.OpMSelfCg, 0, d, filepath.Join(h.Mount, h.Base))
+			p.Add(sv.OpMSelfCg, 0, d, m.monitorExit(h))
 		}
 		made = append(made, mc.Made...)
 	} else {

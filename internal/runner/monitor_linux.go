@@ -51,6 +51,9 @@ type Monitor struct {
 	host  *cgroup.Host
 	cg    *cgroup.Cgroup
 	monCg *cgroup.Cgroup
+	// limitCg is where lxc.cgroup* limits go: cg, or its parent with
+	// lxc.cgroup.dir.container.inner.
+	limitCg *cgroup.Cgroup
 	// madeCgroups are lxc.cgroup.dir* directories this monitor made (not
 	// the admin's), removed at the final stop when empty.
 	madeCgroups []string
@@ -284,6 +287,9 @@ func CheckConfig(c *config.Container) (warnings []string, err error) {
 	if err := checkNamespaces(c, p); err != nil {
 		return nil, err
 	}
+	if err := checkCgroupDirs(c); err != nil {
+		return nil, err
+	}
 	return append(namespaceWarnings(c, p), cgroupKeyWarnings(c, detectedHost)...), nil
 }
 
@@ -293,6 +299,9 @@ func (m *Monitor) startOnce() (err error) {
 	c := m.cfg
 	m.ns = planNamespaces(c, cgroupNSSupported())
 	if err := checkNamespaces(c, m.ns); err != nil {
+		return err
+	}
+	if err := checkCgroupDirs(c); err != nil {
 		return err
 	}
 	m.log.Debugf("namespaces: %s", m.ns)
@@ -609,25 +618,39 @@ func (m *Monitor) createCgroups() error {
 		return err
 	}
 	c := m.cfg
-	payloadDir := c.CgroupDir
-	if c.CgroupDirContainer != "" {
-		payloadDir = c.CgroupDirContainer
-	}
 	// m.host still holds the bases read before the monitor moved into its
 	// own leaf, so payload and monitor cgroups are siblings, as in LXC.
-	cg, err := m.host.Create(payloadDir, "lxc.payload."+m.spec.Name)
+	cg, err := payloadPlace(c, cgroupPattern(), m.spec.Name).create(m.host)
 	if err != nil {
 		return fmt.Errorf("create container cgroup: %w", err)
 	}
 	m.madeCgroups = append(m.madeCgroups, cg.Made...)
+	limit := cg
+	if c.CgroupDirInner != "" {
+		// LXC's isolation: limits on the outer cgroup, the container in
+		// the inner one (the root of its cgroup namespace).
+		if cg, err = limit.Child(c.CgroupDirInner); err != nil {
+			limit.Remove()
+			return fmt.Errorf("create container cgroup: %w", err)
+		}
+	}
 	m.mu.Lock()
-	m.cg = cg
+	m.cg, m.limitCg = cg, limit
 	m.mu.Unlock()
 	m.log.Debugf("container cgroup %s", m.cg.Leaf)
 	return nil
 }
 
 // detectHost reads the host's cgroup layout once.
+// limits is the cgroup lxc.cgroup* limits go to (callers hold m.mu or own
+// the start path).
+func (m *Monitor) limits() *cgroup.Cgroup {
+	if m.limitCg != nil {
+		return m.limitCg
+	}
+	return m.cg
+}
+
 func (m *Monitor) detectHost() error {
 	if m.host != nil {
 		return nil
@@ -658,7 +681,7 @@ func (m *Monitor) applyCgroupLimits() error {
 			m.log.Warnf("lxc.cgroup.%s is not applied: %s", kv.Key, why)
 			continue
 		}
-		if err := m.cg.Set(kv.Key, kv.Value, false); err != nil {
+		if err := m.limits().Set(kv.Key, kv.Value, false); err != nil {
 			return fmt.Errorf("lxc.cgroup.%s = %s: %w", kv.Key, kv.Value, err)
 		}
 	}
@@ -670,7 +693,7 @@ func (m *Monitor) applyCgroupLimits() error {
 			m.log.Warnf("lxc.cgroup2.%s is not applied: %s", kv.Key, why)
 			continue
 		}
-		if err := m.cg.Set(kv.Key, kv.Value, true); err != nil {
+		if err := m.limits().Set(kv.Key, kv.Value, true); err != nil {
 			return fmt.Errorf("lxc.cgroup2.%s = %s: %w", kv.Key, kv.Value, err)
 		}
 	}
@@ -698,8 +721,8 @@ func (m *Monitor) applyDeviceRules() error {
 		return fmt.Errorf("lxc.cgroup2.devices: %w", err)
 	}
 	if len(v1) > 0 {
-		if m.cg.HasV1Devices() {
-			if err := m.cg.ApplyDevicesV1(v1); err != nil {
+		if m.limits().HasV1Devices() {
+			if err := m.limits().ApplyDevicesV1(v1); err != nil {
 				return fmt.Errorf("lxc.cgroup.devices: %w", err)
 			}
 		} else {
@@ -707,7 +730,7 @@ func (m *Monitor) applyDeviceRules() error {
 		}
 	}
 	if len(v2) > 0 {
-		u := m.cg.UnifiedPath()
+		u := m.limits().UnifiedPath()
 		if u == "" {
 			// Warned at start (cgroupKeyWarnings); LXC ignores them too.
 			m.log.Warnf("lxc.cgroup2.devices.* are not applied: the host has no cgroup2 hierarchy")
@@ -794,8 +817,8 @@ func (m *Monitor) teardown(target string) {
 	}
 	m.releaseNamespaces()
 	m.mu.Lock()
-	cg := m.cg
-	m.cg = nil
+	cg := m.limits()
+	m.cg, m.limitCg = nil, nil
 	m.mu.Unlock()
 	if cg != nil {
 		if err := cg.Remove(); err != nil {
@@ -828,11 +851,7 @@ func (m *Monitor) enterMonitorCgroup() {
 	if m.spec.Foreground || m.monCg != nil || m.host == nil {
 		return
 	}
-	dir := m.cfg.CgroupDir
-	if m.cfg.CgroupDirMonitor != "" {
-		dir = m.cfg.CgroupDirMonitor
-	}
-	cg, err := m.host.Create(dir, "lxc.monitor."+m.spec.Name)
+	cg, err := monitorPlace(m.cfg, cgroupPattern(), m.spec.Name).create(m.host)
 	if err != nil {
 		m.log.Warnf("create monitor cgroup: %v", err)
 		return
@@ -849,8 +868,8 @@ func (m *Monitor) enterMonitorCgroup() {
 // go), then removes our own.
 func (m *Monitor) leaveMonitorCgroup() {
 	for h, p := range m.monCg.Paths {
-		base := filepath.Join(h.Mount, h.Base)
-		if !strings.HasPrefix(p, base+"/") {
+		base := m.monitorExit(h)
+		if !strings.HasPrefix(p, filepath.Join(h.Mount, h.Base)+"/") {
 			base = filepath.Dir(p)
 		}
 		if err := os.WriteFile(filepath.Join(base, "cgroup.procs"), []byte(strconv.Itoa(os.Getpid())), 0); err != nil {
