@@ -39,6 +39,10 @@ type childConfig struct {
 	Argv []string `json:"argv"`
 	UID  int      `json:"uid"`
 	GID  int      `json:"gid"`
+	// Keep lists the caller's inherited descriptors (3 and up), which
+	// the command gets as LXC's lxc-usernsexec passes them; every other
+	// descriptor of the stage is closed on exec.
+	Keep []int `json:"keep,omitempty"`
 }
 
 // progName is the tool's name, as every golxc tool prints it (doc/compat.md
@@ -117,7 +121,30 @@ func ttyStdio() [3]*os.File {
 	return out
 }
 
+// childFiles lays out the child's descriptors 3 and up: each inherited
+// descriptor of the caller at its own number (scripts rely on "5>file"
+// reaching the command), then the channel and the sealed binary above
+// the highest of them, so neither takes a number the caller passed. It
+// returns the ExtraFiles and the channel's number in the child.
+func childFiles(inherited []int, channel, sealed *os.File) ([]*os.File, int) {
+	top := 3
+	for _, fd := range inherited {
+		if fd >= top {
+			top = fd + 1
+		}
+	}
+	files := make([]*os.File, top-3, top-1)
+	for _, fd := range inherited {
+		if fd >= 3 {
+			files[fd-3] = os.NewFile(uintptr(fd), "inherited")
+		}
+	}
+	return append(files, channel, sealed), top
+}
+
 func start(x *cli.Ctx, o *options) error {
+	// Before anything of ours is open: what the caller passed us.
+	inherited := sysx.InheritedFDs()
 	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return x.Errorf("Failed to create a channel: %v", err)
@@ -131,14 +158,15 @@ func start(x *cli.Ctx, o *options) error {
 		return x.Errorf("Failed to create a sealed copy of %s: %v", x.Tool.Name, err)
 	}
 	stdio := ttyStdio()
+	files, chanFD := childFiles(inherited, child, sealed)
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/fd/4",
+		Path:       "/proc/self/fd/" + strconv.Itoa(chanFD+1),
 		Args:       []string{filepath.Base(os.Args[0])},
-		Env:        append(os.Environ(), stage.Env(stageName, 3)...),
+		Env:        append(os.Environ(), stage.Env(stageName, chanFD)...),
 		Stdin:      stdio[0],
 		Stdout:     stdio[1],
 		Stderr:     stdio[2],
-		ExtraFiles: []*os.File{child, sealed},
+		ExtraFiles: files,
 		SysProcAttr: &syscall.SysProcAttr{
 			// The mount namespace is created with (and owned by) the
 			// new user namespace, as LXC's second unshare(CLONE_NEWNS).
@@ -171,7 +199,7 @@ func start(x *cli.Ctx, o *options) error {
 		fmt.Fprintf(x.Stderr, "Failed to write id mapping for child process: %v\n", err)
 		return cli.Exit(1)
 	}
-	if err := ctl.Send(int(sock.Fd()), &childConfig{Argv: o.argv, UID: o.uid, GID: o.gid}, nil); err != nil {
+	if err := ctl.Send(int(sock.Fd()), &childConfig{Argv: o.argv, UID: o.uid, GID: o.gid, Keep: inherited}, nil); err != nil {
 		cmd.Process.Kill()
 		cmd.Wait()
 		return x.Errorf("Failed to release the child: %v", err)
@@ -236,6 +264,37 @@ func writeMaps(pid int, maps []idMap) error {
 	return nil
 }
 
+// closeOwnFDs marks every descriptor from 3 up close-on-exec except the
+// caller's (keep): the sealed binary we run from and anything the Go
+// runtime opened must not reach the command.
+func closeOwnFDs(keep []int) error {
+	if len(keep) == 0 {
+		if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+			return fmt.Errorf("close our descriptors: %w", err)
+		}
+		return nil
+	}
+	kept := map[int]bool{}
+	for _, fd := range keep {
+		kept[fd] = true
+	}
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return fmt.Errorf("list our descriptors: %w", err)
+	}
+	for _, e := range ents {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || fd <= 2 || kept[fd] {
+			continue
+		}
+		// The directory's own descriptor is gone by now: EBADF is fine.
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC); err != nil && err != unix.EBADF {
+			return fmt.Errorf("close descriptor %d: %w", fd, err)
+		}
+	}
+	return nil
+}
+
 // childMain is the stage in the new user and mount namespaces.
 func childMain(fd int) {
 	var c childConfig
@@ -255,8 +314,8 @@ func childMain(fd int) {
 }
 
 func (c *childConfig) setup() error {
-	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
-		return fmt.Errorf("close inherited descriptors: %w", err)
+	if err := closeOwnFDs(c.Keep); err != nil {
+		return err
 	}
 	// No supplementary groups of the caller (EPERM: setgroups denied).
 	if err := unix.Setgroups(nil); err != nil && !errors.Is(err, unix.EPERM) {

@@ -7,11 +7,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/golxc/golxc/internal/cli"
+	"github.com/golxc/golxc/internal/sysx"
 	"github.com/golxc/golxc/internal/testutil"
 )
 
@@ -150,5 +152,32 @@ func TestUnprivilegedUsesNewuidmap(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil || string(out) != "0\n         0       1000          1\n" {
 		t.Errorf("as uid 1000: %v %q", err, out)
+	}
+}
+
+// TestKeepsCallersDescriptors: the caller's descriptors 3 and up reach the
+// command at their numbers (LXC passes them, and scripts write through
+// "5>file"), while nothing of ours does: the command sees 0, 1, 2, the
+// caller's 5 and its own directory handle only.
+func TestKeepsCallersDescriptors(t *testing.T) {
+	testutil.Integration(t)
+	bin := testutil.Bin(t, "lxc-usernsexec")
+	f := filepath.Join(t.TempDir(), "out")
+	script := bin + ` -m b:0:100000:65536 -- sh -c 'echo x >&5; ls /proc/self/fd' 5>` + f
+	r := testutil.RunCmd(t, exec.Command("sh", "-c", script))
+	// What the test binary itself inherited reaches sh, and so the command.
+	want := map[string]bool{"0": true, "1": true, "2": true, "3": true, "5": true}
+	for _, fd := range sysx.InheritedFDs() {
+		want[strconv.Itoa(fd)] = true
+	}
+	got := map[string]bool{}
+	for _, fd := range strings.Fields(r.Stdout) {
+		got[fd] = true
+	}
+	if r.Code != 0 || !reflect.DeepEqual(got, want) {
+		t.Errorf("descriptors of the command: %s (want %v: stdio, ls's directory, the caller's 5)", r, want)
+	}
+	if b, err := os.ReadFile(f); err != nil || string(b) != "x\n" {
+		t.Errorf("write through the caller's fd 5: %q %v", b, err)
 	}
 }
