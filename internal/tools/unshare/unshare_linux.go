@@ -107,6 +107,15 @@ func run(x *cli.Ctx) error {
 	if setUID {
 		cmd.SysProcAttr.UidMappings = []syscall.SysProcIDMap{{ContainerID: uid, HostID: os.Getuid(), Size: 1}}
 	}
+	if flags&unix.CLONE_NEWUSER != 0 && os.Geteuid() != 0 {
+		// LXC's child sets up the namespaces without an exec, with the
+		// capabilities a new user namespace gives its first process. Ours
+		// execs a stage first, as a user the namespace does not map, which
+		// would drop them all: the ones the set-up needs survive that
+		// exec as ambient capabilities, and the stage clears them before
+		// the command runs.
+		cmd.SysProcAttr.AmbientCaps = []uintptr{unix.CAP_SYS_ADMIN, unix.CAP_SETUID}
+	}
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, unix.SIGINT, unix.SIGQUIT, unix.SIGTERM, unix.SIGHUP, unix.SIGUSR1, unix.SIGUSR2)
 	defer signal.Stop(sigs)
@@ -217,25 +226,55 @@ func (c *childConfig) setup() error {
 			return fmt.Errorf("%s - Failed to set uid %d", sysx.ErrnoText(err), c.UID)
 		}
 	}
+	// The command gets what its ids give it, as after LXC's execvp: the
+	// stage's ambient capabilities (a non-root caller's) must not follow.
+	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil {
+		return fmt.Errorf("%s - Failed to clear ambient capabilities", sysx.ErrnoText(err))
+	}
+	return clearInheritableCaps()
+}
+
+// clearInheritableCaps empties the inheritable set, which raising ambient
+// capabilities filled.
+func clearInheritableCaps() error {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("%s - Failed to read capabilities", sysx.ErrnoText(err))
+	}
+	if data[0].Inheritable == 0 && data[1].Inheritable == 0 {
+		return nil
+	}
+	data[0].Inheritable, data[1].Inheritable = 0, 0
+	if err := unix.Capset(&hdr, &data[0]); err != nil {
+		return fmt.Errorf("%s - Failed to drop capabilities", sysx.ErrnoText(err))
+	}
 	return nil
 }
 
 // remountDefaults is LXC's lxc_setup_fs: a /proc of our pid namespace, a
 // fresh /dev/shm and /dev/mqueue, each replacing what was there.
 func remountDefaults() error {
-	for _, m := range []struct{ src, target, fstype string }{
-		{"proc", "/proc", "proc"},
-		{"shmfs", "/dev/shm", "tmpfs"},
-		{"mqueue", "/dev/mqueue", "mqueue"},
+	for _, m := range []struct {
+		src, target, fstype string
+		optional            bool
+	}{
+		{"proc", "/proc", "proc", false},
+		// LXC goes on without these ("if we can't mount /dev/shm, continue
+		// anyway", "continue even without posix message queue support"):
+		// a user without -s IPC may not mount an mqueue of the host's IPC
+		// namespace.
+		{"shmfs", "/dev/shm", "tmpfs", true},
+		{"mqueue", "/dev/mqueue", "mqueue", true},
 	} {
 		if m.target == "/dev/mqueue" {
-			if err := os.MkdirAll(m.target, 0o755); err != nil {
+			if err := os.MkdirAll(m.target, 0o755); err != nil && !m.optional {
 				return fmt.Errorf("create %s: %w", m.target, err)
 			}
 		}
 		// Not mounted is fine (EINVAL).
 		unix.Unmount(m.target, unix.MNT_DETACH)
-		if err := unix.Mount(m.src, m.target, m.fstype, 0, ""); err != nil {
+		if err := unix.Mount(m.src, m.target, m.fstype, 0, ""); err != nil && !m.optional {
 			return fmt.Errorf("%s - Failed to mount %s", sysx.ErrnoText(err), m.target)
 		}
 	}
