@@ -24,6 +24,7 @@ SYSCONFDIR  ?= /etc
 # Debian's /etc/default (RPM distributions: /etc/sysconfig).
 DISTROSYSCONFDIR ?= $(SYSCONFDIR)/default
 LOCALSTATEDIR ?= /var
+RUNSTATEDIR ?= /run
 SYSTEMDUNITDIR ?= /lib/systemd/system
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 ZSHCOMPDIR  ?= $(DATADIR)/zsh/vendor-completions
@@ -47,7 +48,8 @@ COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null || true)
 LDFLAGS   = -s -w -X github.com/golxc/golxc/internal/cli.GolxcVersion=$(VERSION) \
             -X github.com/golxc/golxc/internal/cli.GolxcCommit=$(COMMIT) \
             -X github.com/golxc/golxc/internal/paths.TemplateDir=$(TEMPLATEDIR) \
-            -X github.com/golxc/golxc/internal/paths.LXCConfigDir=$(LXCCONFIGDIR)
+            -X github.com/golxc/golxc/internal/paths.LXCConfigDir=$(LXCCONFIGDIR) \
+            -X github.com/golxc/golxc/internal/paths.UserNIC=$(LXCLIBEXECDIR)/lxc-user-nic
 # netgo/osusergo keep every tool free of libc lookups; lxc-attach and the
 # multicall binary carry the small cgo namespace-join constructor and are
 # linked statically so they never load a library from inside a container.
@@ -73,13 +75,22 @@ BIN       = $(addprefix bin/,$(TOOLS))
 
 FUZZTIME ?= 15s
 
-.PHONY: all build supervisor multicall demo test test-deps test-unit test-integration test-fuzz \
+# lxc-user-nic, the setuid-root helper of unprivileged networking: C (see
+# internal/usernic/c/main.c for why), static, its two files built in.
+USERNET_CONF  ?= $(SYSCONFDIR)/lxc/lxc-usernet
+USERNIC_DB    ?= $(RUNSTATEDIR)/lxc/nics
+USERNIC_SRC    = $(wildcard internal/usernic/c/*.c)
+USERNIC_CFLAGS = -std=gnu11 -O2 -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wconversion -Wno-sign-conversion \
+                 -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE -static-pie -Wl,-z,relro,-z,now,-z,noexecstack
+USERNIC_OUT   ?= bin/libexec/lxc-user-nic
+
+.PHONY: all build supervisor multicall usernic-variant demo test test-deps test-unit test-integration test-fuzz \
         test-compat test-debootstrap test-package bench install install-multicall install-split \
         install-data install-libexec deb man completion vet fmt clean
 
 all: build
 
-build: $(BIN)
+build: $(BIN) bin/libexec/lxc-user-nic
 
 supervisor: $(SUPERVISOR)
 
@@ -93,6 +104,15 @@ bin/%: FORCE $(SUPERVISOR)
 	else \
 		$(GOBUILD) -o $@ ./cmd/$*; \
 	fi
+
+bin/libexec/lxc-user-nic: $(USERNIC_SRC) internal/usernic/c/usernic.h
+	@mkdir -p bin/libexec
+	$(CC) $(USERNIC_CFLAGS) -DUSERNET_CONF='"$(USERNET_CONF)"' -DUSERNIC_DB='"$(USERNIC_DB)"' -o $@ $(USERNIC_SRC)
+
+# The same program with other files built in (tests make a private copy):
+# make usernic-variant USERNIC_OUT=... USERNET_CONF=... USERNIC_DB=...
+usernic-variant: FORCE
+	$(CC) $(USERNIC_CFLAGS) -DUSERNET_CONF='"$(USERNET_CONF)"' -DUSERNIC_DB='"$(USERNIC_DB)"' -o $(USERNIC_OUT) $(USERNIC_SRC)
 
 # One binary for every tool, dispatching on the name it is called by. Not
 # named "lxc": that is LXD's and Incus' client.
@@ -135,6 +155,7 @@ test-integration: build
 test-fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/config
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/supervisor/cplan
+	$(GO) test -asan -run '^$$' -fuzz '^FuzzParsers$$' -fuzztime $(FUZZTIME) ./internal/usernic
 
 # Differential suite against Debian's LXC 5.0.2.
 test-compat: build
@@ -178,7 +199,7 @@ completion: FORCE
 # install` installs, with the modes it installs them with; list new
 # configuration files under $(SYSCONFDIR) in packaging/deb/conffiles.
 LIBEXEC_PROGS =
-LIBEXEC_SETUID_PROGS =
+LIBEXEC_SETUID_PROGS = lxc-user-nic
 
 # Rewrites the default paths the data files name when a directory variable
 # differs from its default (an RPM-style DISTROSYSCONFDIR, another PREFIX).
@@ -190,7 +211,7 @@ SUBST = sed -e 's|/usr/share/lxc/config|$(LXCCONFIGDIR)|g' \
 	-e 's|^sysconfdir="/etc"|sysconfdir="$(SYSCONFDIR)"|' \
 	-e 's|/etc/default|$(DISTROSYSCONFDIR)|g'
 
-install-libexec:
+install-libexec: bin/libexec/lxc-user-nic
 	install -d $(DESTDIR)$(LXCLIBEXECDIR)
 	$(SUBST) internal/network/lxcnet/lxc-net > $(DESTDIR)$(LXCLIBEXECDIR)/lxc-net
 	$(SUBST) config/init/lxc-containers > $(DESTDIR)$(LXCLIBEXECDIR)/lxc-containers

@@ -41,6 +41,10 @@ func main() {
 		os.RemoveAll(dir)
 	}
 	removeLXCPivots()
+	for _, name := range testutil.SweepUsers() {
+		fmt.Fprintf(os.Stderr, "testreap: removed test user %s (its test was killed)\n", name)
+		dirty = true
+	}
 	if dirty {
 		os.Exit(1)
 	}

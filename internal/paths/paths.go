@@ -22,7 +22,20 @@ var (
 	LXCHookDir = "/usr/share/lxc/hooks"
 	// CacheDir is the root of template download caches.
 	CacheDir = "/var/cache/lxc"
+	// UserNIC is the setuid-root helper that gives unprivileged
+	// containers their veth devices ($(LIBEXECDIR)/lxc/lxc-user-nic).
+	UserNIC = "/usr/libexec/lxc/lxc-user-nic"
 )
+
+// UserNICPath returns the lxc-user-nic to run: GOLXC_USER_NIC when set (a
+// second installation, tests), else the installed one. Only our own
+// unprivileged tools read this; the helper itself trusts no environment.
+func UserNICPath() string {
+	if p := os.Getenv("GOLXC_USER_NIC"); p != "" {
+		return p
+	}
+	return UserNIC
+}
 
 // Templates returns the directory of golxc's templates. GOLXC_TEMPLATE_DIR
 // overrides it (tests); then templates/ next to the bin/ directory of a
