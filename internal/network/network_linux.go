@@ -46,6 +46,9 @@ type Devices struct {
 	hostNS netns.NsHandle // ours, where physical devices go back to
 	host   *netlink.Handle
 	cont   *netlink.Handle
+	// inside configures devices in the container: cont as root, a
+	// socket from the container's stage-2 for a user's container.
+	inside insideOps
 
 	nics    []*nic
 	devs    []ctl.NetDev
@@ -67,6 +70,7 @@ type nic struct {
 
 	hostName  string // host-side veth, or the link
 	transient string // the device's name in the container before the rename
+	named     bool   // it already has its final name (lxc-user-nic gave it)
 	index     int    // ifindex in the container
 	name      string // final name in the container
 
@@ -190,6 +194,7 @@ func (d *Devices) open() error {
 		return fmt.Errorf("netlink handle in the container's namespace: %w", err)
 	}
 	d.closers.Add(d.cont.Close)
+	d.inside = d.cont
 	return nil
 }
 
@@ -358,7 +363,7 @@ func (d *Devices) setupInside(n *nic) error {
 		}
 		return nil
 	}
-	l, err := d.cont.LinkByName(n.transient)
+	l, err := d.inside.LinkByName(n.transient)
 	if err != nil {
 		return fmt.Errorf("find %s in the container: %w", n.transient, err)
 	}
@@ -370,17 +375,17 @@ func (d *Devices) setupInside(n *nic) error {
 			target = c.Link
 		}
 	}
-	if target != n.transient {
-		if err := d.cont.LinkSetName(l, target); err != nil {
+	if target != n.transient && !n.named {
+		if err := d.inside.LinkSetName(l, target); err != nil {
 			return fmt.Errorf("rename %s to %s in the container: %w", n.transient, target, err)
 		}
-		if l, err = d.cont.LinkByIndex(n.index); err != nil {
+		if l, err = d.inside.LinkByIndex(n.index); err != nil {
 			return fmt.Errorf("find renamed %s in the container: %w", target, err)
 		}
 	}
 	n.name = l.Attrs().Name
 	if n.mac != nil && !n.macSet {
-		if err := d.cont.LinkSetHardwareAddr(l, n.mac); err != nil {
+		if err := d.inside.LinkSetHardwareAddr(l, n.mac); err != nil {
 			return fmt.Errorf("set MAC address %s on %s: %w", n.mac, n.name, err)
 		}
 	}
@@ -389,18 +394,18 @@ func (d *Devices) setupInside(n *nic) error {
 			IPNet:     &net.IPNet{IP: a.IP.To4(), Mask: net.CIDRMask(a.Prefix, 32)},
 			Broadcast: broadcast4(a),
 		}
-		if err := d.cont.AddrAdd(l, addr); err != nil {
+		if err := d.inside.AddrAdd(l, addr); err != nil {
 			return fmt.Errorf("add address %s to %s: %w", a, n.name, err)
 		}
 	}
 	for _, a := range c.IPv6 {
 		addr := &netlink.Addr{IPNet: &net.IPNet{IP: a.IP.To16(), Mask: net.CIDRMask(a.Prefix, 128)}}
-		if err := d.cont.AddrAdd(l, addr); err != nil {
+		if err := d.inside.AddrAdd(l, addr); err != nil {
 			return fmt.Errorf("add address %s to %s: %w", a, n.name, err)
 		}
 	}
 	if c.Up() {
-		if err := d.cont.LinkSetUp(l); err != nil {
+		if err := d.inside.LinkSetUp(l); err != nil {
 			return fmt.Errorf("bring %s up: %w", n.name, err)
 		}
 		if err := d.loUp(); err != nil {
@@ -434,11 +439,11 @@ func (d *Devices) setupInside(n *nic) error {
 }
 
 func (d *Devices) loUp() error {
-	lo, err := d.cont.LinkByName("lo")
+	lo, err := d.inside.LinkByName("lo")
 	if err != nil {
 		return fmt.Errorf("find loopback: %w", err)
 	}
-	if err := d.cont.LinkSetUp(lo); err != nil {
+	if err := d.inside.LinkSetUp(lo); err != nil {
 		return fmt.Errorf("bring loopback up: %w", err)
 	}
 	return nil
@@ -463,13 +468,13 @@ func (d *Devices) addGateway(n *nic, gw net.IP, dev bool, family int) error {
 	}
 	if dev {
 		r.Dst = &net.IPNet{IP: all, Mask: net.CIDRMask(0, bits)}
-		if err := d.cont.RouteAdd(r); err != nil {
+		if err := d.inside.RouteAdd(r); err != nil {
 			return fmt.Errorf("add default device route on %s: %w", n.name, err)
 		}
 		return nil
 	}
 	r.Gw = gw
-	if err := d.cont.RouteAdd(r); err == nil {
+	if err := d.inside.RouteAdd(r); err == nil {
 		return nil
 	}
 	host := &netlink.Route{
@@ -480,10 +485,10 @@ func (d *Devices) addGateway(n *nic, gw net.IP, dev bool, family int) error {
 		Type:      unix.RTN_UNICAST,
 		Scope:     netlink.SCOPE_LINK,
 	}
-	if err := d.cont.RouteAdd(host); err != nil {
+	if err := d.inside.RouteAdd(host); err != nil {
 		return fmt.Errorf("add route to gateway %s on %s: %w", gw, n.name, err)
 	}
-	if err := d.cont.RouteAdd(r); err != nil {
+	if err := d.inside.RouteAdd(r); err != nil {
 		return fmt.Errorf("add default route via %s on %s: %w", gw, n.name, err)
 	}
 	return nil
@@ -549,7 +554,7 @@ func (d *Devices) hostHas(name string) bool {
 }
 
 func (d *Devices) contHas(name string) bool {
-	_, err := d.cont.LinkByName(name)
+	_, err := d.inside.LinkByName(name)
 	return err == nil
 }
 
