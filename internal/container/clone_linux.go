@@ -11,7 +11,6 @@ import (
 
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/ctl"
-	"github.com/golxc/golxc/internal/hooks"
 	"github.com/golxc/golxc/internal/lxcpath"
 	"github.com/golxc/golxc/internal/storage"
 	"github.com/golxc/golxc/internal/storage/remove"
@@ -91,6 +90,12 @@ func Clone(opt CloneOptions) (res *CloneResult, err error) {
 	if err := os.Mkdir(nw.Dir(), 0o770); err == nil {
 		madeDir = true
 		os.Chmod(nw.Dir(), 0o770)
+		// As LXC: the directory belongs to the container's root, its
+		// group (the user's) keeps access.
+		if err := ChownToContainerRoot(cfg.IDMaps, nw.Dir()); err != nil {
+			os.Remove(nw.Dir())
+			return nil, fmt.Errorf("give %s to the container's root: %w", nw.Dir(), err)
+		}
 	} else if !errors.Is(err, os.ErrExist) {
 		return nil, fmt.Errorf("create %s: %w", nw.Dir(), err)
 	} else if !opt.KeepDir {
@@ -126,13 +131,13 @@ func Clone(opt CloneOptions) (res *CloneResult, err error) {
 			return
 		}
 		if cloned != nil {
-			storage.Destroy(cloned.Source, storage.DestroyOptions{CDir: nw.Dir()})
+			destroyStorageAs(cfg.IDMaps, cloned.Source, storage.DestroyOptions{CDir: nw.Dir()})
 		}
 		if madeDir {
-			remove.RemoveAll(nw.Dir(), remove.Options{Last: []string{PartialName}})
+			RemoveAllAs(cfg.IDMaps, nw.Dir(), remove.Options{Last: []string{PartialName}})
 		} else {
 			for _, p := range made {
-				remove.RemoveAll(p, remove.Options{})
+				RemoveAllAs(cfg.IDMaps, p, remove.Options{})
 			}
 			partial.Remove()
 		}
@@ -145,7 +150,7 @@ func Clone(opt CloneOptions) (res *CloneResult, err error) {
 	if cfg.RootfsPath == "" {
 		return nil, fmt.Errorf("%s has no rootfs to copy", src.Name)
 	}
-	cloned, err = storage.Clone(storage.CloneSpec{
+	cloned, err = cloneStorageAs(cfg.IDMaps, storage.CloneSpec{
 		Src: srcStorage, SrcCDir: src.Dir(), NewCDir: nw.Dir(), Type: opt.Type, Snapshot: opt.Snapshot,
 		FSSize: opt.FSSize, Defaults: opt.Defaults, Intent: RecordStorageIntent(nw.Dir()),
 	})
@@ -210,26 +215,12 @@ func Clone(opt CloneOptions) (res *CloneResult, err error) {
 		return nil, err
 	}
 
-	// Clone hooks and the hostname, with the new rootfs visible.
-	newLoaded, err := config.Load(newCfg)
-	if err != nil {
-		return nil, fmt.Errorf("the new config does not load: %w", err)
-	}
-	err = storage.WithMounted(cloned.Source, filepath.Join(nw.Dir(), "rootfs"), func(root string) error {
-		if cmds := newLoaded.Hooks["clone"]; len(cmds) > 0 {
-			// As LXC: the rootfs path as configured (TYPE:PATH).
-			env := &hooks.Env{Name: nw.Name, ConfigFile: newCfg, RootfsMount: root,
-				RootfsPath: newLoaded.RootfsPath, Version: newLoaded.HookVersion, OutsideStart: true}
-			if err := hooks.Run(cmds, "clone", env, opt.HookArgs, []string{"LXC_SRC_NAME=" + src.Name}); err != nil {
-				return fmt.Errorf("Error executing clone hook for %s: %w", nw.Name, err)
-			}
-		}
-		if opt.KeepName {
-			return nil
-		}
-		return writeHostname(root, nw.Name)
-	})
-	if err != nil {
+	// Clone hooks and the hostname, with the new rootfs visible (as the
+	// container's root for a user: LXC's clone_update_rootfs).
+	if err := updateRootfsAs(cfg.IDMaps, updateArgs{
+		Source: cloned.Source.String(), MountPoint: filepath.Join(nw.Dir(), "rootfs"), Config: newCfg,
+		Name: nw.Name, SrcName: src.Name, HookArgs: opt.HookArgs, KeepName: opt.KeepName,
+	}); err != nil {
 		return nil, err
 	}
 	return &CloneResult{Source: cloned.Source, Stats: *cloned}, nil

@@ -166,14 +166,14 @@ func destroyStoppedLocked(ref Ref, cfgPath string, opt DestroyOptions, incomplet
 		// exist (killed before the tool ran), so failures only warn.
 		if b, err := os.ReadFile(filepath.Join(cdir, StorageIntentFile)); err == nil {
 			src := storage.Parse(strings.TrimSpace(string(b)))
-			if err := storage.Destroy(src, storage.DestroyOptions{CDir: cdir, Warn: opt.Warn}); err != nil && opt.Warn != nil {
+			if err := destroyStorageAs(cfg.IDMaps, src, storage.DestroyOptions{CDir: cdir, Warn: opt.Warn}); err != nil && opt.Warn != nil {
 				opt.Warn(fmt.Sprintf("remove %s of an interrupted operation: %v", src, err))
 			}
 		}
 	}
 	if cfg.RootfsPath != "" {
 		owned, _ := os.ReadFile(filepath.Join(cdir, storage.OwnerMarker))
-		if err := storage.Destroy(storage.Parse(cfg.RootfsPath), storage.DestroyOptions{
+		if err := destroyStorageAs(cfg.IDMaps, storage.Parse(cfg.RootfsPath), storage.DestroyOptions{
 			CDir: cdir, Owned: strings.TrimSpace(string(owned)), Warn: opt.Warn,
 		}); err != nil {
 			return fmt.Errorf("Error destroying rootfs for %s: %w", ref.Name, err)
@@ -188,7 +188,7 @@ func destroyStoppedLocked(ref Ref, cfgPath string, opt DestroyOptions, incomplet
 			opt.Warn(fmt.Sprintf("Failed to update snapshots file for %s:%s: %v", src.LXCPath, src.Name, err))
 		}
 	}
-	if err := remove.RemoveAll(cdir, remove.Options{Keep: []string{"snaps"}, Last: []string{PartialName}, Warn: opt.Warn}); err != nil {
+	if err := RemoveAllAs(cfg.IDMaps, cdir, remove.Options{Keep: []string{"snaps"}, Last: []string{PartialName}, Warn: opt.Warn}); err != nil {
 		return fmt.Errorf("Failed to destroy directory %q for %q: %w", cdir, ref.Name, err)
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -28,6 +29,7 @@ import (
 	"github.com/golxc/golxc/internal/storage"
 	"github.com/golxc/golxc/internal/storage/remove"
 	"github.com/golxc/golxc/internal/template"
+	"github.com/golxc/golxc/internal/userns"
 )
 
 // Options are lxc-create's inputs.
@@ -110,6 +112,10 @@ type run struct {
 	mounted *storage.Mounted // block storage while the template runs
 	marker  bool
 	sigs    chan os.Signal
+	// maps are the container's id maps (for a user: the rootfs belongs
+	// to them once chowned is set).
+	maps    []config.IDMap
+	chowned bool
 }
 
 // Create makes the container, or nothing.
@@ -130,18 +136,20 @@ func Create(o Options) (err error) {
 	if err != nil {
 		return &Error{Step: "load the initial config", Err: err, Cleaned: true}
 	}
-	if uid := os.Geteuid(); r.tpath != "" && uid != 0 {
-		if !initial.idmapped {
-			// A non-root user's rootfs must belong to the container's
-			// root, which only an id mapping defines (LXC refuses the same).
-			return &Refusal{"No uid mapping for container root: run as root, or define uid mappings, " +
-				"e.g. in ~/.config/lxc/default.conf: lxc.include = /etc/lxc/default.conf, " +
-				"lxc.idmap = u 0 100000 65536, lxc.idmap = g 0 100000 65536 (ranges from /etc/subuid and /etc/subgid)"}
+	if r.tpath != "" && os.Geteuid() != 0 && !initial.idmapped {
+		// A non-root user's rootfs must belong to the container's root,
+		// which only an id mapping defines (LXC refuses the same).
+		return &Refusal{"No uid mapping for container root: run as root, or define uid mappings, " +
+			"e.g. in ~/.config/lxc/default.conf: lxc.include = /etc/lxc/default.conf, " +
+			"lxc.idmap = u 0 100000 65536, lxc.idmap = g 0 100000 65536 (ranges from /etc/subuid and /etc/subgid)"}
+	}
+	r.maps = initial.maps
+	if r.tpath != "" && userns.Needed(r.maps) {
+		// Everything newuidmap and newgidmap will need, before anything
+		// is made.
+		if problems := userns.CheckMaps(r.maps); len(problems) > 0 {
+			return &Refusal{strings.Join(problems, "\n")}
 		}
-		// The rootfs would belong to mapped ids that this user can
-		// neither start (no unprivileged start yet) nor delete.
-		return &Refusal{fmt.Sprintf("creating containers as a non-root user (uid %d) is not supported yet: "+
-			"run as root (with lxc.idmap the container is still unprivileged)", uid)}
 	}
 
 	// Signals from here on abort and clean up instead of killing us.
@@ -230,6 +238,23 @@ func Create(o Options) (err error) {
 		if err := r.step("record the rootfs owner", func() error {
 			r.marker = true
 			return os.WriteFile(filepath.Join(r.cdir, storage.OwnerMarker), []byte(r.created.Source.Dir()+"\n"), 0o640)
+		}); err != nil {
+			return err
+		}
+	}
+	if userns.Needed(r.maps) {
+		// As LXC for a user: the container directory and the rootfs
+		// belong to the container's root (the user keeps the directory's
+		// group access), so the template, run as that root, can fill
+		// them and the container can be started.
+		if err := r.step("give the container's root its directories", func() error {
+			paths := []string{r.created.MountPoint}
+			if r.madeDir {
+				paths = append(paths, r.cdir)
+			}
+			// From here on, removing what we made needs the container's ids.
+			r.chowned = true
+			return container.ChownToContainerRoot(r.maps, paths...)
 		}); err != nil {
 			return err
 		}
@@ -346,12 +371,23 @@ func (r *run) writeConfig(text string) error {
 func (r *run) cleanup() error {
 	var errs []error
 	if r.created != nil {
-		if err := r.created.Undo(); err != nil {
+		if r.chowned {
+			// What the template made belongs to the container's ids.
+			for i := len(r.created.Made) - 1; i >= 0; i-- {
+				if err := container.RemoveAllAs(r.maps, r.created.Made[i], remove.Options{}); err != nil {
+					errs = append(errs, err)
+				}
+			}
+		} else if err := r.created.Undo(); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if r.madeDir {
-		if err := remove.RemoveAll(r.cdir, remove.Options{}); err != nil {
+		maps := r.maps
+		if !r.chowned {
+			maps = nil // still all the user's own
+		}
+		if err := container.RemoveAllAs(maps, r.cdir, remove.Options{}); err != nil {
 			errs = append(errs, err)
 		}
 	} else {
@@ -372,6 +408,7 @@ type initialConfig struct {
 	text     *container.Unexpanded
 	rootfs   string // lxc.rootfs.path of the initial config, without TYPE:
 	idmapped bool   // it has lxc.idmap entries
+	maps     []config.IDMap
 }
 
 // initialConfig loads -f or lxc.default_config. A -f that cannot be
@@ -387,7 +424,7 @@ func (r *run) initialConfig() (*initialConfig, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &initialConfig{text: u, rootfs: storage.Parse(c.RootfsPath).Dir(), idmapped: len(c.IDMaps) > 0}, nil
+		return &initialConfig{text: u, rootfs: storage.Parse(c.RootfsPath).Dir(), idmapped: len(c.IDMaps) > 0, maps: c.IDMaps}, nil
 	}
 	if r.o.ConfigFile != "" {
 		ic, err := try(r.o.ConfigFile)

@@ -61,10 +61,22 @@ func Templates() string {
 }
 
 // Cache returns the template cache root: LXC_CACHE_PATH if set (as LXC's
-// templates honour it), else /var/cache/lxc.
+// templates honour it), else /var/cache/lxc for root and, as LXC's
+// download template uses for a user, $XDG_CACHE_HOME/lxc or
+// ~/.cache/lxc for anyone else.
 func Cache() string {
 	if d := os.Getenv("LXC_CACHE_PATH"); d != "" {
 		return d
 	}
-	return CacheDir
+	if os.Geteuid() == 0 {
+		return CacheDir
+	}
+	if d := os.Getenv("XDG_CACHE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "lxc")
+	}
+	home := os.Getenv("HOME")
+	if home == "" {
+		home = "/"
+	}
+	return filepath.Join(home, ".cache", "lxc")
 }

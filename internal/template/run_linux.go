@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/paths"
 	"github.com/golxc/golxc/internal/stage"
 )
 
@@ -113,11 +114,23 @@ func Argv(s *RunSpec) (path string, argv []string, err error) {
 	argv = append(argv, "--", s.Path)
 	argv = append(argv, args...)
 	argv = append(argv, "--mapped-uid", strconv.Itoa(int(uid)), "--mapped-gid", strconv.Itoa(int(gid)))
-	p, err := exec.LookPath("lxc-usernsexec")
+	p, err := usernsexecPath()
 	if err != nil {
 		return "", nil, fmt.Errorf("the config maps ids but lxc-usernsexec is not in PATH: %w", err)
 	}
 	return p, argv, nil
+}
+
+// usernsexecPath finds lxc-usernsexec: ours next to this tool (a build
+// tree, or BINDIR with the multicall links), else the first in PATH.
+func usernsexecPath() (string, error) {
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), "lxc-usernsexec")
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return exec.LookPath("lxc-usernsexec")
 }
 
 // mappedID returns the container id the host id maps to; when it is not
@@ -282,6 +295,15 @@ func templateEnv() []string {
 	env := os.Environ()
 	if exe, err := os.Executable(); err == nil {
 		env = append(env, HelperEnv+"="+exe)
+	}
+	if os.Geteuid() != 0 && os.Getenv("LXC_CACHE_PATH") == "" {
+		// A user's templates cache in the user's cache, which the
+		// container's root (the template runs as it) may write through
+		// the map of the user's own ids: /var/cache/lxc is root's.
+		cache := paths.Cache()
+		if err := os.MkdirAll(cache, 0o755); err == nil {
+			env = append(env, "LXC_CACHE_PATH="+cache)
+		}
 	}
 	return env
 }

@@ -219,7 +219,12 @@ func run(x *cli.Ctx) error {
 func report(x *cli.Ctx, err error) error {
 	var refusal *create.Refusal
 	if errors.As(err, &refusal) {
-		return x.Errorf("%s", refusal.Msg)
+		// One line per problem (a user's setup can lack several things).
+		lines := strings.Split(refusal.Msg, "\n")
+		for _, l := range lines[:len(lines)-1] {
+			x.Log.Errorf("%s", l)
+		}
+		return x.Errorf("%s", lines[len(lines)-1])
 	}
 	var nf *template.NotFoundError
 	if errors.As(err, &nf) {
