@@ -335,6 +335,12 @@ func InitPID(lxcpathDir, name string) (int, error) {
 	return resp.PID, nil
 }
 
+// NoCgroup starts the monitor's answer to a cgroup request (freeze, a
+// cgroup file) for a container that has no cgroup: a user's container on
+// a host that delegates no cgroup hierarchy to that user, which LXC
+// starts the same way. Tools print it before LXC's own message.
+const NoCgroup = "the container has no cgroup"
+
 // Simple sends a request that needs no descriptors and returns the response.
 func Simple(lxcpathDir, name string, req Request) (*Response, error) {
 	c, err := Dial(lxcpathDir, name)

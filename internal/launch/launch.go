@@ -5,6 +5,7 @@
 package launch
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -42,11 +43,6 @@ func (e *ErrNoConfig) Error() string { return e.Msg }
 // Prepare loads the configuration and builds the spec. Deprecation
 // warnings of legacy keys are printed (once each) unless -q.
 func Prepare(x *cli.Ctx, o Options) (*runner.Spec, error) {
-	if uid := os.Geteuid(); uid != 0 {
-		// Unprivileged starts need delegated cgroups and lxc-user-nic for
-		// networking; rather than fail halfway, say so first.
-		return nil, fmt.Errorf("starting containers as a non-root user (uid %d) is not supported yet: run it as root (with lxc.idmap the container is still unprivileged)", uid)
-	}
 	cfgPath := lxcpath.ConfigPath(x.LXCPath, x.Name)
 	if o.RCFile != "" {
 		abs, err := filepath.Abs(o.RCFile)
@@ -115,6 +111,17 @@ func Prepare(x *cli.Ctx, o Options) (*runner.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := preflightUser(c, commandLine()); err != nil {
+		// Every problem on its own line; the caller prints the last.
+		var pe *PreflightError
+		if errors.As(err, &pe) && len(pe.Problems) > 1 {
+			for _, p := range pe.Problems[:len(pe.Problems)-1] {
+				x.Log.Errorf("%s", p)
+			}
+			return nil, errors.New(pe.Problems[len(pe.Problems)-1])
+		}
+		return nil, err
+	}
 	if !x.Quiet {
 		for _, w := range append(c.Warnings, warnings...) {
 			fmt.Fprintf(x.Stderr, "%s: %s: %s\n", x.Tool.Name, x.Name, w)
@@ -175,4 +182,20 @@ func FailureMessage(err error) string {
 		return msg
 	}
 	return "The container failed to start: " + msg
+}
+
+// commandLine is how the tool was called, for messages that tell the user
+// to run it again differently.
+func commandLine() string {
+	var out []string
+	for i, a := range os.Args {
+		if i == 0 {
+			a = filepath.Base(a)
+		}
+		if a == "" || strings.ContainsAny(a, " \t\n'\"$`\\*?[]{}()<>|&;#~") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		out = append(out, a)
+	}
+	return strings.Join(out, " ")
 }

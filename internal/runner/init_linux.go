@@ -70,6 +70,13 @@ func stage2Main(fd int) {
 
 func (s *stage2) run() error {
 	files, err := ctl.Recv(s.sock, &s.setup)
+	if err == nil && s.setup.Kind == msgMapped {
+		// A user's container: the monitor wrote our id maps.
+		if err := becomeNamespaceRoot(s.sock); err != nil {
+			return err
+		}
+		files, err = ctl.Recv(s.sock, &s.setup)
+	}
 	if err != nil {
 		return fmt.Errorf("receive setup: %w", err)
 	}

@@ -426,7 +426,11 @@ func (m *Monitor) startOnce() (err error) {
 	// Devices are made only in a network namespace the container owns:
 	// never in the host's (lxc.namespace.keep = net, refused above when
 	// devices are configured) nor in a shared one.
-	if m.ns.owns("net") {
+	if unprivileged() {
+		if err := m.mapAndNetworkUnprivileged(parent, plan != nil, cmd.Process.Pid); err != nil {
+			return err
+		}
+	} else if m.ns.owns("net") {
 		nd, err := network.Setup(&network.Context{Name: m.spec.Name, LXCPath: m.spec.LXCPath, Config: c, InitPID: cmd.Process.Pid, Log: m.log, HookEnv: m.hookEnv})
 		if err != nil {
 			return err
@@ -663,6 +667,15 @@ func (m *Monitor) detectHost() error {
 	// (only root can create cgroups there).
 	if !m.cfg.CgroupRelative && os.Geteuid() == 0 {
 		h = h.Rooted()
+	}
+	if unprivileged() {
+		var skipped []cgroup.Skipped
+		if h, skipped, err = userCgroups(h); err != nil {
+			return err
+		}
+		for _, sk := range skipped {
+			m.log.Infof("cgroup %s hierarchy not delegated to us (%s not writable): not used", sk.Hierarchy.Name(), filepath.Join(sk.Dir, sk.File))
+		}
 	}
 	m.host = h
 	return nil

@@ -122,7 +122,7 @@ func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
 		if sig == 0 {
 			sig = m.cfg.StopSignal()
 		}
-		if sig == int(syscall.SIGKILL) && cg != nil {
+		if sig == int(syscall.SIGKILL) && !cg.Empty() {
 			cg.Kill()
 		} else if err := m.signalInit(syscall.Signal(sig)); err != nil {
 			m.fail(fd, "%v", err)
@@ -156,6 +156,10 @@ func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
 			m.fail(fd, "container is not running")
 			return true
 		}
+		if cg.Empty() {
+			m.fail(fd, "%s", noCgroupReason("frozen"))
+			return true
+		}
 		var err error
 		if req.Cmd == ctl.CmdFreeze {
 			m.announce(ctl.Freezing)
@@ -180,6 +184,10 @@ func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
 			m.fail(fd, "container is not running")
 			return true
 		}
+		if cg.Empty() {
+			m.fail(fd, "%s", noCgroupReason("read"))
+			return true
+		}
 		v, err := cg.Get(req.Key)
 		if err != nil {
 			m.fail(fd, "%v", err)
@@ -189,6 +197,10 @@ func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
 	case ctl.CmdCgroupSet:
 		if cg == nil {
 			m.fail(fd, "container is not running")
+			return true
+		}
+		if cg.Empty() {
+			m.fail(fd, "%s", noCgroupReason("changed"))
 			return true
 		}
 		v2 := cg.Host.Unified() != nil && (strings.HasPrefix(req.Key, "cgroup.") || cg.Path(strings.SplitN(req.Key, ".", 2)[0]) == "")

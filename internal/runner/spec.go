@@ -110,9 +110,14 @@ func (s *Spec) UnmarshalJSON(b []byte) error {
 // Sync message kinds between monitor and stage-2.
 const (
 	msgSetup = "setup"
-	msgReady = "ready"
-	msgGo    = "go"
-	msgError = "error"
+	// msgMapped (monitor) and msgNetlink (stage-2, with the socket) are
+	// the sync point of a user's container, before setup
+	// (unpriv_linux.go).
+	msgMapped  = "mapped"
+	msgNetlink = "netlink"
+	msgReady   = "ready"
+	msgGo      = "go"
+	msgError   = "error"
 )
 
 type syncMsg struct {

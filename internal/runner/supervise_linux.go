@@ -41,7 +41,11 @@ func (m *Monitor) plan() (*os.File, []*os.File, error) {
 			m.cgroupFD = f
 		}
 		for h, d := range m.cg.Paths {
-			if !h.V2 {
+			// A user's stage-2 is root of its user namespace by the time
+			// it reads the plan, and v1 lets only a process's own uid
+			// move it: the monitor moves it before the maps instead
+			// (mapAndNetworkUnprivileged).
+			if !h.V2 && !unprivileged() {
 				hc.tasks = append(hc.tasks, filepath.Join(d, "tasks"))
 			}
 		}
@@ -169,7 +173,9 @@ func (m *Monitor) stage2Attr() (*syscall.SysProcAttr, error) {
 	if sig := c.MonitorSignalPdeath; sig != 0 && m.ns["pid"] != nsShared {
 		attr.Pdeathsig = syscall.Signal(sig)
 	}
-	if len(c.IDMaps) > 0 && m.ns.owns("user") {
+	if len(c.IDMaps) > 0 && m.ns.owns("user") && unprivileged() {
+		userStage2Attr(attr)
+	} else if len(c.IDMaps) > 0 && m.ns.owns("user") {
 		for _, im := range c.IDMaps {
 			idm := syscall.SysProcIDMap{ContainerID: int(im.NSID), HostID: int(im.HostID), Size: int(im.Range)}
 			if im.Kind == 'u' {

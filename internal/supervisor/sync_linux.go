@@ -24,6 +24,10 @@ const (
 	SyncHandover = 9
 	SyncOK       = 10
 	SyncClone    = 11
+	// SyncMapped and SyncNetlink are the sync point of a user's container
+	// (see internal/runner/unpriv_linux.go).
+	SyncMapped  = 12
+	SyncNetlink = 13
 
 	syncHeader = 24
 )

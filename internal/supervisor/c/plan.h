@@ -144,6 +144,14 @@ enum {
 	SYNC_OK,        /* monitor: RUNNING */
 	SYNC_CLONE,     /* lxc-start: err = clone flags, console = death signal; fds: the stage-2's
 			   sync channel, plan, plan files, then (if nttys) a cgroup2 directory */
+	/*
+	 * A user's container (before SYNC_SETUP): the monitor wrote our id
+	 * maps with newuidmap/newgidmap (SYNC_MAPPED); we become root of our
+	 * user namespace and answer with a NETLINK_ROUTE socket of the
+	 * container's network namespace as the one fd (SYNC_NETLINK).
+	 */
+	SYNC_MAPPED,
+	SYNC_NETLINK,
 };
 
 struct sync_msg {

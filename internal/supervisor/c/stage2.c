@@ -36,6 +36,11 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <sys/socket.h>
+
+#ifndef NETLINK_ROUTE
+#define NETLINK_ROUTE 0 /* <linux/netlink.h>, which musl does not ship */
+#endif
 
 
 #define DEVPTS_MAGIC 0x1cd1
@@ -849,6 +854,47 @@ static void load(struct plan *p)
 		die(EINVAL, "bad plan: %s", err);
 }
 
+/*
+ * become_userns_root is the stage-2 half of a user's start (the monitor's
+ * is internal/runner/unpriv_linux.go). We were cloned into a new user
+ * namespace without id maps and exec'd as a user it does not map, keeping
+ * its capabilities only as ambient ones. Now that the monitor had
+ * newuidmap/newgidmap write the maps: become its root (no supplementary
+ * group of the user: setgroups is allowed, newgidmap leaves it so), drop
+ * the ambient and inheritable capabilities (root keeps its full permitted
+ * set), and hand the monitor a NETLINK_ROUTE socket of the container's
+ * network namespace, through which it configures the devices lxc-user-nic
+ * put there (it may not enter the namespace itself).
+ */
+static void become_userns_root(void)
+{
+	struct cap_header h = { CAP_VERSION_3, 0 };
+	struct cap_data d[2];
+	int nl;
+
+	if (setresgid(0, 0, 0) < 0)
+		die(errno, "become gid 0 of the container's user namespace");
+	if (setgroups(0, NULL) < 0 && errno != EPERM)
+		die(errno, "drop supplementary groups");
+	if (setresuid(0, 0, 0) < 0)
+		die(errno, "become uid 0 of the container's user namespace");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+		die(errno, "clear ambient capabilities");
+	if (sys_capget(&h, d) < 0)
+		die(errno, "capget");
+	d[0].inheritable = d[1].inheritable = 0;
+	if (sys_capset(&h, d) < 0)
+		die(errno, "capset");
+	/* The uid change made us dumpable again (fs.suid_dumpable): undo. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (nl < 0)
+		die(errno, "netlink socket");
+	if (send_sync(SYNC_NETLINK, 0, NULL, &nl, 1, 0, 0) < 0)
+		_exit(1);
+	close(nl);
+}
+
 void stage2_main(void)
 {
 	struct plan p;
@@ -861,7 +907,15 @@ void stage2_main(void)
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	close(SELF_FD);
 	/* Wait until the monitor placed us in the cgroups and made the network. */
-	if (recv_sync(&kind) < 0 || kind != SYNC_SETUP)
+	if (recv_sync(&kind) < 0)
+		_exit(1);
+	if (kind == SYNC_MAPPED) {
+		/* A user's container: our id maps exist now. */
+		become_userns_root();
+		if (recv_sync(&kind) < 0)
+			_exit(1);
+	}
+	if (kind != SYNC_SETUP)
 		_exit(1);
 	load(&p);
 	for (uint32_t i = 0; i < p.nops; i++) {

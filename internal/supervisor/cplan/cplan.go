@@ -48,6 +48,8 @@ const (
 	OpfDevNull  = C.OPF_DEVNULL
 	SyncWarn    = C.SYNC_WARN
 	SyncOK      = C.SYNC_OK
+	SyncMapped  = C.SYNC_MAPPED
+	SyncNetlink = C.SYNC_NETLINK
 	SyncMsgSize = C.sizeof_struct_sync_msg
 )
 

@@ -13,7 +13,8 @@ import (
 
 // The Go side's constants and schemas are plan.h's and plan.c's.
 func TestConstantsAgree(t *testing.T) {
-	if PlanMagic != sv.PlanMagic || PlanVersion != sv.PlanVersion || SyncMagic != sv.SyncMagic || SyncWarn != sv.SyncWarn || SyncOK != sv.SyncOK {
+	if PlanMagic != sv.PlanMagic || PlanVersion != sv.PlanVersion || SyncMagic != sv.SyncMagic || SyncWarn != sv.SyncWarn || SyncOK != sv.SyncOK ||
+		SyncMapped != sv.SyncMapped || SyncNetlink != sv.SyncNetlink {
 		t.Fatalf("magic/version/sync constants differ from plan.h")
 	}
 	if OpMax != len(sv.Schema)+1 || OpBind != int(sv.OpBind) || OpInit != int(sv.OpInit) || OpfDevNull != int(sv.DevNull) {

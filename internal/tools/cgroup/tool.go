@@ -52,6 +52,9 @@ func run(x *cli.Ctx) error {
 		}
 		if err != nil {
 			x.Log.Debugf("%v", err)
+			if strings.Contains(err.Error(), ctl.NoCgroup) {
+				x.Errorf("%v", err)
+			}
 			return x.Errorf("Failed to assign '%s' value to '%s' for '%s'", val, key, x.Name)
 		}
 		return nil
@@ -62,6 +65,9 @@ func run(x *cli.Ctx) error {
 	}
 	if err != nil {
 		x.Log.Debugf("%v", err)
+		if strings.Contains(err.Error(), ctl.NoCgroup) {
+			x.Errorf("%v", err)
+		}
 		return x.Errorf("Failed to retrieve value of '%s' for '%s:%s'", key, x.LXCPath, x.Name)
 	}
 	// LXC prints the kernel's text (already ending in a newline) and a newline.

@@ -2,6 +2,8 @@
 package freezetool
 
 import (
+	"strings"
+
 	"github.com/golxc/golxc/internal/cli"
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/lxcpath"
@@ -31,6 +33,9 @@ func run(x *cli.Ctx) error {
 	}
 	if _, err := ctl.Simple(x.LXCPath, x.Name, ctl.Request{Cmd: ctl.CmdFreeze}); err != nil {
 		x.Log.Debugf("freeze: %v", err)
+		if strings.Contains(err.Error(), ctl.NoCgroup) {
+			x.Errorf("%v", err)
+		}
 		return x.Errorf("Failed to freeze %s:%s", x.LXCPath, x.Name)
 	}
 	return nil

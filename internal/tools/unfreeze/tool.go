@@ -2,6 +2,8 @@
 package unfreezetool
 
 import (
+	"strings"
+
 	"github.com/golxc/golxc/internal/cli"
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/lxcpath"
@@ -35,6 +37,9 @@ func run(x *cli.Ctx) error {
 	}
 	if _, err := ctl.Simple(x.LXCPath, x.Name, ctl.Request{Cmd: ctl.CmdUnfreeze}); err != nil {
 		x.Log.Debugf("unfreeze: %v", err)
+		if strings.Contains(err.Error(), ctl.NoCgroup) {
+			x.Errorf("%v", err)
+		}
 		return x.Errorf("Failed to unfreeze %s:%s", x.LXCPath, x.Name)
 	}
 	return nil
