@@ -33,6 +33,11 @@ func Read(pid int, timeout time.Duration) (*Namespace, error) {
 	defer ns.Close()
 	h, err := netlink.NewHandleAt(ns)
 	if err != nil {
+		// A user's own container: its namespace cannot be entered
+		// (netlink does not wrap the errno), /proc/PID/net can be read.
+		if links, v4, v6, perr := readProc(pid); perr == nil {
+			return &Namespace{Links: links, IPv4: v4, IPv6: v6}, nil
+		}
 		return nil, fmt.Errorf("netlink in namespace of %d: %w", pid, err)
 	}
 	defer h.Close()
