@@ -45,6 +45,10 @@ type User struct {
 	madeRunUser bool
 	// Env is added to every command's environment (after the defaults).
 	Env []string
+	// CgroupV2Only runs the user's commands where only the cgroup2
+	// hierarchy is mounted on /sys/fs/cgroup (a pure v2 host, made in a
+	// mount namespace of the command).
+	CgroupV2Only bool
 
 	t     testing.TB
 	netns string
@@ -86,7 +90,10 @@ func NewUser(t testing.TB) *User {
 	if _, err := os.Stat("/run/user"); os.IsNotExist(err) {
 		u.madeRunUser = true
 	}
-	if err := os.MkdirAll(u.RunDir, 0o700); err != nil {
+	if err := os.MkdirAll("/run/user", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(u.RunDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Chown(u.RunDir, u.UID, u.GID); err != nil {
@@ -304,13 +311,23 @@ func (u *User) Command(prog string, args ...string) *exec.Cmd {
 	argv = append(argv, u.Environ()...)
 	argv = append(argv, prog)
 	argv = append(argv, args...)
-	if u.netns != "" {
-		// In the namespace, with a sysfs of it (LXC's lxc-user-nic reads
+	var script string
+	switch {
+	case u.netns != "" && u.CgroupV2Only:
+		script = `umount -l /sys && mount -t sysfs sysfs /sys && mount -t cgroup2 cgroup2 /sys/fs/cgroup || exit 125`
+	case u.netns != "":
+		// A sysfs of the namespace (LXC's lxc-user-nic reads
 		// /sys/class/net) and the host's cgroup hierarchies put back.
-		script := `mount -t tmpfs golxc-test /mnt && mkdir /mnt/cg && mount --rbind /sys/fs/cgroup /mnt/cg &&
-mount -t sysfs sysfs /sys && mount --move /mnt/cg /sys/fs/cgroup && umount /mnt || exit 125
-exec "$@"`
-		argv = append([]string{"nsenter", "--net=/run/netns/" + u.netns, "--", "unshare", "--mount", "--propagation", "slave", "--", "sh", "-c", script, "sh"}, argv...)
+		script = `mount -t tmpfs golxc-test /mnt && mkdir /mnt/cg && mount --rbind /sys/fs/cgroup /mnt/cg &&
+mount -t sysfs sysfs /sys && mount --move /mnt/cg /sys/fs/cgroup && umount /mnt || exit 125`
+	case u.CgroupV2Only:
+		script = `umount -l /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup || exit 125`
+	}
+	if script != "" {
+		argv = append([]string{"unshare", "--mount", "--propagation", "slave", "--", "sh", "-c", script + "\nexec \"$@\"", "sh"}, argv...)
+		if u.netns != "" {
+			argv = append([]string{"nsenter", "--net=/run/netns/" + u.netns, "--"}, argv...)
+		}
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = u.Home
