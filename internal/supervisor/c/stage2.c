@@ -880,10 +880,10 @@ static void become_userns_root(void)
 		die(errno, "become uid 0 of the container's user namespace");
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		die(errno, "clear ambient capabilities");
-	if (sys_capget(&h, d) < 0)
+	if (syscall(SYS_capget, &h, d) < 0)
 		die(errno, "capget");
 	d[0].inheritable = d[1].inheritable = 0;
-	if (sys_capset(&h, d) < 0)
+	if (syscall(SYS_capset, &h, d) < 0)
 		die(errno, "capset");
 	/* The uid change made us dumpable again (fs.suid_dumpable): undo. */
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
