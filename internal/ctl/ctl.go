@@ -341,6 +341,14 @@ func InitPID(lxcpathDir, name string) (int, error) {
 // starts the same way. Tools print it before LXC's own message.
 const NoCgroup = "the container has no cgroup"
 
+// NoCgroupReason is that answer in full: what cannot be done to the
+// container (e.g. "frozen") and whose cgroups are not delegated.
+func NoCgroupReason(what, user string) string {
+	return fmt.Sprintf("%s, so nothing of it can be %s: no cgroup hierarchy of this host is delegated to user %s "+
+		"(LXC starts such a container the same way; a delegated cgroup, e.g. systemd-run --user --scope -p Delegate=yes, gives it one)",
+		NoCgroup, what, user)
+}
+
 // Simple sends a request that needs no descriptors and returns the response.
 func Simple(lxcpathDir, name string, req Request) (*Response, error) {
 	c, err := Dial(lxcpathDir, name)

@@ -192,7 +192,5 @@ func (e *DelegationError) Error() string {
 
 // noCgroupReason explains why a cgroup operation has nothing to act on.
 func noCgroupReason(what string) string {
-	return fmt.Sprintf("%s, so nothing of it can be %s: no cgroup hierarchy of this host is delegated to user %s "+
-		"(LXC starts such a container the same way; a delegated cgroup, e.g. systemd-run --user --scope -p Delegate=yes, gives it one)",
-		ctl.NoCgroup, what, userns.UserName())
+	return ctl.NoCgroupReason(what, userns.UserName())
 }

@@ -2,12 +2,14 @@
 package cgrouptool
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/golxc/golxc/internal/cgroup"
 	"github.com/golxc/golxc/internal/cli"
 	"github.com/golxc/golxc/internal/ctl"
+	"github.com/golxc/golxc/internal/userns"
 )
 
 // Tool is lxc-cgroup.
@@ -85,5 +87,13 @@ func openCgroup(x *cli.Ctx) (*cgroup.Cgroup, error) {
 	if err != nil {
 		return nil, err
 	}
-	return cgroup.Open(h, resp.Paths), nil
+	cg := cgroup.Open(h, resp.Paths)
+	if cg.Empty() {
+		what := "read"
+		if len(x.Args) == 2 {
+			what = "changed"
+		}
+		return nil, errors.New(ctl.NoCgroupReason(what, userns.UserName()))
+	}
+	return cg, nil
 }
