@@ -21,6 +21,7 @@ var configPages = []struct{ name, section, summary string }{
 	{"lxc.system.conf", "5", "LXC system configuration file"},
 	{"lxc.conf", "5", "LXC configuration files"},
 	{"lxc-usernet", "5", "network interfaces unprivileged users may create"},
+	{"lxc-user-nic", "1", "manage network devices of unprivileged containers"},
 }
 
 func genConfigPages(dir string) error {

@@ -441,7 +441,6 @@ type UserNIC struct {
 func NewUserNIC(t testing.TB) *UserNIC {
 	t.Helper()
 	Integration(t)
-	Need(t, "make", "cc")
 	dir, err := os.MkdirTemp("", "golxc-test-usernic-")
 	if err != nil {
 		t.Fatal(err)
@@ -450,14 +449,44 @@ func NewUserNIC(t testing.TB) *UserNIC {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	n := &UserNIC{Path: filepath.Join(dir, "lxc-user-nic"), Conf: filepath.Join(dir, "lxc-usernet"), DB: filepath.Join(dir, "run", "nics")}
+	n.build(t)
+	if err := os.WriteFile(n.Conf, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// NewUserNICWithFiles builds a private setuid copy that uses conf and db
+// (the host's own files for a comparison with LXC's helper; the caller
+// restores them).
+func NewUserNICWithFiles(t testing.TB, conf, db string) *UserNIC {
+	t.Helper()
+	Integration(t)
+	dir, err := os.MkdirTemp("", "golxc-test-usernic-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	n := &UserNIC{Path: filepath.Join(dir, "lxc-user-nic"), Conf: conf, DB: db}
+	n.build(t)
+	return n
+}
+
+// build compiles the helper into n.Path with n's files, setuid root.
+func (n *UserNIC) build(t testing.TB) {
+	t.Helper()
+	Need(t, "make", "cc")
 	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err != nil {
+	if err := unix.Statfs(filepath.Dir(n.Path), &st); err != nil {
 		t.Fatal(err)
 	}
 	if st.Flags&unix.ST_NOSUID != 0 {
-		t.Fatalf("%s is on a nosuid filesystem: set TMPDIR to a directory where setuid programs run", dir)
+		t.Fatalf("%s is on a nosuid filesystem: set TMPDIR to a directory where setuid programs run", filepath.Dir(n.Path))
 	}
-	n := &UserNIC{Path: filepath.Join(dir, "lxc-user-nic"), Conf: filepath.Join(dir, "lxc-usernet"), DB: filepath.Join(dir, "run", "nics")}
 	cmd := exec.Command("make", "-s", "usernic-variant", "USERNIC_OUT="+n.Path, "USERNET_CONF="+n.Conf, "USERNIC_DB="+n.DB)
 	cmd.Dir = RepoRoot()
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -466,10 +495,6 @@ func NewUserNIC(t testing.TB) *UserNIC {
 	if err := unix.Chmod(n.Path, 0o4755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(n.Conf, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 // Allow appends a line to the helper's lxc-usernet.
