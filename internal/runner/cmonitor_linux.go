@@ -44,6 +44,12 @@ func cMonitorFits(spec *Spec) bool {
 	if !sv.Available() || os.Getenv(EnvCMonitor) == "off" || c == nil {
 		return false
 	}
+	// A non-root user's start has its own host-side steps (maps through
+	// newuidmap, the sync point, lxc-user-nic: unpriv_linux.go), done by
+	// the Go monitor.
+	if unprivileged() {
+		return false
+	}
 	if c.Ephemeral || c.MonitorUnshare || c.ConsoleSize > 0 ||
 		len(c.Hooks["stop"]) > 0 || len(c.Hooks["post-stop"]) > 0 || len(c.NamespaceShare) > 0 {
 		return false
