@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -141,4 +142,39 @@ func median(d []time.Duration) time.Duration {
 	s := append([]time.Duration(nil), d...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[len(s)/2]
+}
+
+// TestDebootstrapAsUser: a user's Debian container (LXC's own lxc-debian
+// refuses unprivileged ones): debootstrap runs as the container's root in
+// the user's cache, with the host's device nodes bound instead of made,
+// and the rootfs and cache belong to the mapped root. The user's commands
+// run on the host's network here (the mirror), which they do not change.
+func TestDebootstrapAsUser(t *testing.T) {
+	u := testutil.NewUser(t)
+	testutil.Need(t, "debootstrap")
+	u.WriteFile(".config/lxc/default.conf", u.IDMapConfig()+"lxc.net.0.type = empty\n")
+	r := u.Run("lxc-create", "-n", "deb1", "-t", "debian", "--", "-r", "bookworm")
+	if r.Code != 0 {
+		t.Fatalf("create as %s: %s", u.Name, r)
+	}
+	root := filepath.Join(u.Home, ".local/share/lxc/deb1/rootfs")
+	for _, f := range []string{"etc/debian_version", "usr/bin/apt-get", "sbin/init", "usr/sbin/sshd"} {
+		var st syscall.Stat_t
+		if err := syscall.Lstat(filepath.Join(root, f), &st); err != nil {
+			t.Errorf("rootfs lacks %s: %v", f, err)
+		} else if int(st.Uid) != u.SubUID.Start {
+			t.Errorf("%s belongs to %d, want the mapped root %d", f, st.Uid, u.SubUID.Start)
+		}
+	}
+	arch := strings.TrimSpace(string(must(exec.Command("dpkg", "--print-architecture").Output())))
+	if _, err := os.Stat(filepath.Join(u.Home, ".cache/lxc/debian/bookworm", fmt.Sprintf("rootfs-%s-root%d", arch, u.SubUID.Start))); err != nil {
+		t.Errorf("no cache entry of the mapping in the user's cache: %v", err)
+	}
+	u.MustRun("lxc-destroy", "-n", "deb1")
+	// The cache belongs to the container's root too: the user removes it
+	// as that root (the README says so).
+	u.MustRun("sh", "-c", fmt.Sprintf("lxc-usernsexec -m b:0:%d:65536 -- rm -rf ~/.cache/lxc/debian/bookworm && rmdir ~/.cache/lxc/debian", u.SubUID.Start))
+	if _, err := os.Stat(filepath.Join(u.Home, ".cache/lxc/debian")); !os.IsNotExist(err) {
+		t.Errorf("the user could not remove its cache: %v", err)
+	}
 }

@@ -251,6 +251,13 @@ var Differences = []Difference{
 		Reason: "a typo in a path must not give a container with the wrong configuration",
 	},
 	{
+		ID:     "debian-template-unprivileged",
+		Area:   "templates/lxc-debian, lxc-ubuntu for a non-root user (or with lxc.idmap)",
+		LXC:    "`This template can't be used for unprivileged containers.`, exit 1",
+		Golxc:  "debootstrap runs as the container's root (device nodes bound, not made) into the user's cache, one entry per mapping",
+		Reason: "a distribution container is what a user wants; the download template needs a remote image server",
+	},
+	{
 		ID:     "user-preflight",
 		Area:   "lxc-create, lxc-start, lxc-execute as a non-root user",
 		LXC:    "a missing piece of the unprivileged setup (an lxc.idmap range outside /etc/subuid, newuidmap, a directory the container's root cannot search, an undelegated cgroup2 tree, lxc-user-nic) shows up as a failure deep in the start, its cause only in a trace log",
