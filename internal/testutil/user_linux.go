@@ -440,15 +440,7 @@ type UserNIC struct {
 // on a filesystem that honours setuid) and gives the test its path.
 func NewUserNIC(t testing.TB) *UserNIC {
 	t.Helper()
-	Integration(t)
-	dir, err := os.MkdirTemp("", "golxc-test-usernic-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := usernicDir(t)
 	n := &UserNIC{Path: filepath.Join(dir, "lxc-user-nic"), Conf: filepath.Join(dir, "lxc-usernet"), DB: filepath.Join(dir, "run", "nics")}
 	n.build(t)
 	if err := os.WriteFile(n.Conf, nil, 0o644); err != nil {
@@ -462,6 +454,15 @@ func NewUserNIC(t testing.TB) *UserNIC {
 // restores them).
 func NewUserNICWithFiles(t testing.TB, conf, db string) *UserNIC {
 	t.Helper()
+	n := &UserNIC{Path: filepath.Join(usernicDir(t), "lxc-user-nic"), Conf: conf, DB: db}
+	n.build(t)
+	return n
+}
+
+// usernicDir is a root-owned 0755 directory for a helper, removed at
+// cleanup.
+func usernicDir(t testing.TB) string {
+	t.Helper()
 	Integration(t)
 	dir, err := os.MkdirTemp("", "golxc-test-usernic-")
 	if err != nil {
@@ -471,9 +472,7 @@ func NewUserNICWithFiles(t testing.TB, conf, db string) *UserNIC {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	n := &UserNIC{Path: filepath.Join(dir, "lxc-user-nic"), Conf: conf, DB: db}
-	n.build(t)
-	return n
+	return dir
 }
 
 // build compiles the helper into n.Path with n's files, setuid root.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -155,6 +156,9 @@ func TestUserToolsWithoutCgroup(t *testing.T) {
 	}
 	u.MustRun("lxc-create", "-n", "c1", "-t", "busybox")
 	u.MustRun("lxc-start", "-n", "c1")
+	if out := userConsole(t, u, "c1"); !strings.Contains(out, "c1 login:") {
+		t.Errorf("lxc-console -t 1 shows no getty:\n%q", out)
+	}
 	r := u.Run("lxc-freeze", "-n", "c1")
 	if r.Code != 1 || !strings.Contains(r.Stderr, "lxc-freeze: c1: the container has no cgroup, so nothing of it can be frozen: no cgroup hierarchy of this host is delegated to user "+u.Name) ||
 		!strings.HasSuffix(r.Stderr, "lxc-freeze: c1: Failed to freeze "+filepath.Join(u.Home, ".local/share/lxc")+":c1\n") {
@@ -166,6 +170,16 @@ func TestUserToolsWithoutCgroup(t *testing.T) {
 	u.MustRun("lxc-stop", "-n", "c1", "-k")
 	if r := u.Run("lxc-execute", "-n", "c1", "--", "sh", "-c", "id -u; exit 3"); r.Code != 3 || r.Stdout != "0\n" {
 		t.Errorf("lxc-execute: %s", r)
+	}
+	// lxc-autostart finds the user's containers in the user's lxcpath.
+	u.MustRun("sh", "-c", "echo 'lxc.start.auto = 1' >> ~/.local/share/lxc/c1/config")
+	u.MustRun("lxc-autostart")
+	if r := u.MustRun("lxc-info", "-n", "c1", "-s"); !strings.Contains(r.Stdout, "RUNNING") {
+		t.Errorf("after lxc-autostart: %s", r)
+	}
+	u.MustRun("lxc-autostart", "-k")
+	if r := u.MustRun("lxc-info", "-n", "c1", "-s"); !strings.Contains(r.Stdout, "STOPPED") {
+		t.Errorf("after lxc-autostart -k: %s", r)
 	}
 	u.MustRun("lxc-destroy", "-n", "c1")
 }
@@ -314,4 +328,36 @@ func TestUnshareAndUsernsexecAsUser(t *testing.T) {
 	if b, err := os.ReadFile(out); err != nil || string(b) != "x\n" {
 		t.Errorf("fd 5 through lxc-usernsexec: %q %v", b, err)
 	}
+}
+
+// userConsole connects to tty 1 of the user's container n as the user,
+// presses Enter until the getty's prompt shows, and leaves with Ctrl+a q.
+func userConsole(t *testing.T, u *testutil.User, n string) string {
+	t.Helper()
+	cmd := u.Command("lxc-console", "-n", n, "-t", "1")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outf, _ := os.CreateTemp(t.TempDir(), "out")
+	cmd.Stdout, cmd.Stderr = outf, outf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	read := func() string { b, _ := os.ReadFile(outf.Name()); return string(b) }
+	for i := 0; i < 50 && !strings.Contains(read(), "login:"); i++ {
+		in.Write([]byte("\n"))
+		time.Sleep(100 * time.Millisecond)
+	}
+	in.Write([]byte{1, 'q'})
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Errorf("lxc-console did not leave on Ctrl+a q")
+	}
+	return read()
 }
