@@ -187,6 +187,8 @@ func usernetLine(t *testing.T, user, line string) {
 	const conf, db = "/etc/lxc/lxc-usernet", "/run/lxc/nics"
 	_, err := os.Stat(conf)
 	created := os.IsNotExist(err)
+	_, err = os.Stat(db)
+	dbCreated := os.IsNotExist(err)
 	f, err := os.OpenFile(conf, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
 		t.Fatal(err)
@@ -217,6 +219,9 @@ func usernetLine(t *testing.T, user, line string) {
 		dropLines(db)
 		if st, err := os.Stat(conf); created && err == nil && st.Size() == 0 {
 			os.Remove(conf)
+		}
+		if st, err := os.Stat(db); dbCreated && err == nil && st.Size() == 0 {
+			os.Remove(db)
 		}
 	})
 }
