@@ -281,8 +281,8 @@ var Differences = []Difference{
 	{
 		ID:     "usernic-messages",
 		Area:   "lxc-user-nic",
-		LXC:    "`Quota reached` only; a missing or unbridged link fails with a generic netlink or ovs-vsctl error",
-		Golxc:  "`Quota reached: FILE gives user U N veth devices on BR and M are in use (NICS)`, or the lxc-usernet line to add; `Bridge BR does not exist`, `BR is not a bridge`",
+		LXC:    "`Quota reached` only",
+		Golxc:  "`Quota reached: FILE gives user U N veth devices on BR and M are in use (NICS)`, or, without a line for the user, the lxc-usernet line to add",
 		Reason: "the quota file is the usual culprit (user-needs §1 item 5); the message says what to change",
 	},
 	{
@@ -293,18 +293,11 @@ var Differences = []Difference{
 		Reason: "CVE-2022-47952's fix is incomplete in 5.0.2's output; the compat suite shows it",
 	},
 	{
-		ID:     "usernic-ovs",
-		Area:   "lxc-user-nic with an Open vSwitch bridge",
-		LXC:    "runs ovs-vsctl (add-port, and del-port for delete)",
-		Golxc:  "refused with one line (`BR is an Open vSwitch bridge: ...`)",
-		Reason: "no host golxc is built and tested on has Open vSwitch; a setuid program runs no untested path",
-	},
-	{
-		ID:     "usernic-passwd-files",
-		Area:   "lxc-user-nic user and group names",
-		LXC:    "looked up through NSS (LDAP, sss, ... users work)",
-		Golxc:  "read from /etc/passwd and /etc/group only",
-		Reason: "the helper is a static setuid program: no NSS modules loaded as root from a caller's session",
+		ID:     "usernic-not-a-bridge",
+		Area:   "lxc-user-nic create with a link that is not a Linux bridge",
+		LXC:    "takes any link without /sys/class/net/LINK/bridge for an Open vSwitch bridge and runs ovs-vsctl add-port (which fails where Open vSwitch is not installed)",
+		Golxc:  "asks netlink what the link is: `LINK is not a bridge`; an Open vSwitch bridge is refused with one line (`LINK is an Open vSwitch bridge: ...`)",
+		Reason: "no host golxc is built and tested on has Open vSwitch, and a setuid program runs no untested path; a link that is no bridge deserves its own message",
 	},
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/testutil"
 )
 
@@ -149,6 +150,14 @@ func TestUserContainer(t *testing.T) {
 		r := s.must(t, "lxc-attach", "-P", s.path, "-n", "c1", "--", "sh", "-c", "id -u; cat /proc/self/uid_map /proc/self/gid_map")
 		f := s.run("lxc-freeze", "-P", s.path, "-n", "c1")
 		inside = append(inside, fmt.Sprintf("%s\ninit in the caller's cgroups: %v\nfreeze exit %d\n", r.Stdout, string(cg) == string(self), f.Code))
+		// Our extra line says why; LXC's own line follows on both.
+		reason := strings.Contains(f.Stderr, ctl.NoCgroup)
+		if reason != (s.label == "golxc") || !strings.Contains(f.Stderr, "Failed to freeze") {
+			t.Errorf("%s lxc-freeze: %s", s.label, f)
+		}
+		if reason {
+			intended(t, "user-no-cgroup-reason")
+		}
 		s.must(t, "lxc-stop", "-P", s.path, "-n", "c1", "-k")
 		s.must(t, "lxc-copy", "-P", s.path, "-n", "c1", "-N", "c2")
 		trees[len(trees)-1] += treeOwners(t, filepath.Join(s.path, "c2"))
@@ -274,6 +283,25 @@ func TestUserNIC(t *testing.T) {
 	if codes[0] != codes[2] || codes[1] != codes[3] || !strings.Contains(codes[0], "quota-line true") {
 		t.Errorf("LXC: %s / %s\ngolxc: %s / %s", codes[0], codes[1], codes[2], codes[3])
 	}
+	// Ours says which file, limit and devices; LXC says "Quota reached".
+	for _, helper := range []string{lxcUserNIC, ours.Path} {
+		r := a.Run(helper, "create", "/p", "c", strconv.Itoa(pa), "veth", br)
+		detail := strings.Contains(r.Stderr, fmt.Sprintf("/etc/lxc/lxc-usernet gives user %s 2 veth devices on %s and 2 are in use", a.Name, br))
+		if detail != (helper == ours.Path) {
+			t.Errorf("%s at the quota: %s", helper, r)
+		}
+	}
+	intended(t, "usernic-messages")
+	// A link that is no bridge: LXC takes it for Open vSwitch.
+	usernetLine(t, a.Name, a.Name+" veth lo 1")
+	for _, helper := range []string{lxcUserNIC, ours.Path} {
+		r := a.Run(helper, "create", "/p", "c", strconv.Itoa(pa), "veth", "lo")
+		mine := strings.Contains(r.Stderr, "lo is not a bridge")
+		if r.Code != 1 || mine != (helper == ours.Path) {
+			t.Errorf("%s with lo as the bridge: %s", helper, r)
+		}
+	}
+	intended(t, "usernic-not-a-bridge")
 	// Delete through paths that are no network namespace: the same
 	// output whether the file exists in a directory the user cannot read.
 	dir := t.TempDir()
@@ -295,8 +323,9 @@ func TestUserNIC(t *testing.T) {
 		}
 		if helper == lxcUserNIC {
 			if outs[0] == outs[1] {
-				t.Logf("LXC's lxc-user-nic no longer tells existing and missing files apart: drop usernic-cve-2022-47952")
+				t.Errorf("LXC's lxc-user-nic no longer tells existing and missing files apart: drop usernic-cve-2022-47952")
 			}
+			intended(t, "usernic-cve-2022-47952")
 			for i := range outs {
 				outs[i] = location.ReplaceAllString(outs[i], "")
 			}
@@ -308,4 +337,89 @@ func TestUserNIC(t *testing.T) {
 	if _, err := exec.LookPath("ip"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestUserPreflight: an lxc.idmap outside the user's subordinate ranges
+// fails the start on both sides; ours says so in one line, with the
+// command that fixes it, before anything is made.
+func TestUserPreflight(t *testing.T) {
+	u := testutil.NewUser(t)
+	bad := u.SubUID.Start + u.SubUID.Count
+	u.WriteFile(".config/lxc/default.conf", u.IDMapConfig()+"lxc.net.0.type = empty\n")
+	for _, s := range userSides(t, u) {
+		s.must(t, "lxc-create", "-P", s.path, "-n", "c1", "-t", "none")
+		// The map goes wrong after the create (LXC's create checks it).
+		u.MustRun("sed", "-i", fmt.Sprintf("s/^lxc.idmap = u 0 %d /lxc.idmap = u 0 %d /", u.SubUID.Start, bad), filepath.Join(s.path, "c1", "config"))
+		r := s.run("lxc-start", "-P", s.path, "-n", "c1")
+		want := fmt.Sprintf("lxc-start: c1: lxc.idmap = u 0 %d 65536 is not within the ranges /etc/subuid gives user %s (%d-%d): use a range of the user's, or ask an administrator to add one: usermod --add-subuids %d-%d %s\n",
+			bad, u.Name, u.SubUID.Start, u.SubUID.Start+u.SubUID.Count-1, bad, bad+65535, u.Name)
+		switch {
+		case r.Code != 1:
+			t.Errorf("%s start with a map outside the ranges: %s", s.label, r)
+		case s.label == "golxc" && r.Stderr != want:
+			t.Errorf("golxc: %s\nwant %q", r, want)
+		case s.label == "LXC" && strings.Contains(r.Stderr, "usermod"):
+			t.Errorf("LXC now names the fix: drop user-preflight: %s", r)
+		}
+		u.MustRun("sed", "-i", fmt.Sprintf("s/^lxc.idmap = u 0 %d /lxc.idmap = u 0 %d /", bad, u.SubUID.Start), filepath.Join(s.path, "c1", "config"))
+		s.must(t, "lxc-destroy", "-P", s.path, "-n", "c1")
+	}
+	intended(t, "user-preflight")
+}
+
+// TestUserNetwork: a user's container gets eth0 on the bridge from each
+// side's lxc-user-nic (LXC's from LXC's, ours from ours, sharing the
+// quota file and database); lxc.net.0.mtu is honoured by ours, ignored by
+// LXC's.
+func TestUserNetwork(t *testing.T) {
+	u := testutil.NewUser(t)
+	br, _ := u.UseNetNS()
+	ours := testutil.NewUserNICWithFiles(t, "/etc/lxc/lxc-usernet", "/run/lxc/nics")
+	usernetLine(t, u.Name, fmt.Sprintf("%s veth %s 4", u.Name, br))
+	u.Env = append(u.Env, "GOLXC_USER_NIC="+ours.Path)
+	u.WriteFile(".config/lxc/default.conf", u.IDMapConfig()+
+		"lxc.net.0.type = veth\nlxc.net.0.link = "+br+"\nlxc.net.0.flags = up\nlxc.net.0.mtu = 1400\n")
+	for _, s := range userSides(t, u) {
+		s.must(t, "lxc-create", "-P", s.path, "-n", "c1", "-t", "/usr/share/lxc/templates/lxc-busybox")
+		s.must(t, "lxc-start", "-P", s.path, "-n", "c1")
+		r := s.must(t, "lxc-attach", "-P", s.path, "-n", "c1", "--", "cat", "/sys/class/net/eth0/mtu", "/sys/class/net/eth0/operstate")
+		link := regexp.MustCompile(`Link:\s+(veth\S+)`).FindStringSubmatch(s.must(t, "lxc-info", "-P", s.path, "-n", "c1").Stdout)
+		if link == nil || !strings.Contains(u.InNetNS("ip", "-o", "link", "show", link[1]).Stdout, "master "+br) {
+			t.Errorf("%s: no host end on %s: %v", s.label, br, link)
+		}
+		want := "1500\nup\n"
+		if s.label == "golxc" {
+			want = "1400\nup\n"
+		}
+		if r.Stdout != want {
+			t.Errorf("%s eth0 mtu and state: %q, want %q", s.label, r.Stdout, want)
+		}
+		s.must(t, "lxc-stop", "-P", s.path, "-n", "c1", "-k")
+		s.must(t, "lxc-destroy", "-P", s.path, "-n", "c1")
+	}
+	intended(t, "user-mtu")
+}
+
+// TestUserDebianTemplate: LXC's lxc-debian refuses unprivileged
+// containers; ours runs debootstrap as the container's root (here
+// against an unreachable mirror, so it fails quickly, after the point
+// where LXC's stops).
+func TestUserDebianTemplate(t *testing.T) {
+	u := testutil.NewUser(t)
+	u.WriteFile(".config/lxc/default.conf", u.IDMapConfig()+"lxc.net.0.type = empty\n")
+	u.Env = append(u.Env, "MIRROR=http://127.0.0.1:9/debian")
+	for _, s := range userSides(t, u) {
+		r := s.run("lxc-create", "-P", s.path, "-n", "d1", "-t", "debian", "--", "-r", "bookworm")
+		refused := strings.Contains(r.Stdout+r.Stderr, "This template can't be used for unprivileged containers.")
+		if r.Code != 1 || refused != (s.label == "LXC") {
+			t.Errorf("%s: %s", s.label, r)
+		}
+		if s.label == "golxc" && !strings.Contains(r.Stderr, "debootstrap of bookworm from http://127.0.0.1:9/debian failed") {
+			t.Errorf("golxc did not get to debootstrap: %s", r)
+		}
+		if ents, _ := os.ReadDir(s.path); len(ents) != 0 {
+			t.Errorf("%s left %v", s.label, ents)
+		}
+	}
+	intended(t, "debian-template-unprivileged")
 }
