@@ -499,7 +499,8 @@ func monitorReboot(fd int) {
 	}
 	spec.began = time.Now()
 	spec.ListenFD = 3
-	spec.PidFile = "" // the C monitor removed it at its teardown
+	// The pid file names this very process (execve keeps the pid): the
+	// Go monitor rewrites it and removes it at the final stop.
 	unix.CloseOnExec(3)
 	if c, err := reloadConfig(&spec); err == nil {
 		spec.Config = c

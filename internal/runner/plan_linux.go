@@ -229,6 +229,11 @@ func (pl *planner) build() error {
 		return err
 	}
 	pl.add(sv.OpSetuser, 0, c.InitUID, c.InitGID, groups)
+	if sig := c.MonitorSignalPdeath; sig != 0 && (c.InitUID != 0 || c.InitGID != 0) {
+		// A change of ids clears the parent-death signal: armed again,
+		// as LXC does, so the container still dies with its monitor.
+		pl.add(sv.OpPdeathsig, 0, sig)
+	}
 	pl.add(sv.OpChdir, 0, cwd)
 	path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 	for _, e := range env {
