@@ -7,6 +7,7 @@ package log
 import (
 	"fmt"
 	"io"
+	"log/syslog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -74,6 +75,7 @@ type Logger struct {
 	stderr   io.Writer
 	quiet    bool
 	category string
+	syslog   *syslog.Writer
 }
 
 // New returns a logger for program prog (e.g. "lxc-start") and container name
@@ -143,6 +145,34 @@ func (l *Logger) OpenFile(path string) error {
 	return nil
 }
 
+// SyslogFacilities are lxc.log.syslog's values.
+var SyslogFacilities = map[string]syslog.Priority{
+	"daemon": syslog.LOG_DAEMON, "local0": syslog.LOG_LOCAL0, "local1": syslog.LOG_LOCAL1,
+	"local2": syslog.LOG_LOCAL2, "local3": syslog.LOG_LOCAL3, "local4": syslog.LOG_LOCAL4,
+	"local5": syslog.LOG_LOCAL5, "local6": syslog.LOG_LOCAL6, "local7": syslog.LOG_LOCAL7,
+}
+
+// OpenSyslog also sends the log (what passes the level, as the file log)
+// to the system logger with facility (lxc.log.syslog), tagged "lxc" as
+// LXC's syslog appender does.
+func (l *Logger) OpenSyslog(facility string) error {
+	f, ok := SyslogFacilities[strings.ToLower(facility)]
+	if !ok {
+		return fmt.Errorf("invalid syslog facility %q", facility)
+	}
+	w, err := syslog.New(f|syslog.LOG_INFO, "lxc")
+	if err != nil {
+		return fmt.Errorf("connect to syslog: %w", err)
+	}
+	l.mu.Lock()
+	if l.syslog != nil {
+		l.syslog.Close()
+	}
+	l.syslog = w
+	l.mu.Unlock()
+	return nil
+}
+
 // SetWriter sends the file log to w (for example a pipe to the monitor).
 func (l *Logger) SetWriter(w io.WriteCloser) {
 	l.mu.Lock()
@@ -163,6 +193,10 @@ func (l *Logger) Close() {
 	if l.file != nil {
 		l.file.Close()
 		l.file = nil
+	}
+	if l.syslog != nil {
+		l.syslog.Close()
+		l.syslog = nil
 	}
 	l.mu.Unlock()
 }
@@ -188,6 +222,9 @@ func (l *Logger) logf(depth int, lv Level, format string, args ...any) {
 		ts := time.Now().UTC().Format("20060102150405.000")
 		name := l.name
 		fmt.Fprintf(l.file, "%s %s %s %-8s %s - %s:%s:%d - %s\n", l.prog, name, ts, lv, l.category, file, fn, line, msg)
+	}
+	if l.syslog != nil && l.level != NotSet && lv >= l.level {
+		l.toSyslog(lv, fmt.Sprintf("%s %s - %s", l.name, l.category, msg))
 	}
 	if lv >= Error && !l.quiet && l.stderr != nil {
 		if l.name != "" {
@@ -215,3 +252,25 @@ func (l *Logger) Warnf(format string, args ...any) { l.logf(2, Warn, format, arg
 
 // Errorf logs at ERROR (and echoes to stderr).
 func (l *Logger) Errorf(format string, args ...any) { l.logf(2, Error, format, args...) }
+
+// toSyslog writes one message at the syslog severity of lv.
+func (l *Logger) toSyslog(lv Level, m string) {
+	switch {
+	case lv >= Fatal:
+		l.syslog.Emerg(m)
+	case lv >= Alert:
+		l.syslog.Alert(m)
+	case lv >= Crit:
+		l.syslog.Crit(m)
+	case lv >= Error:
+		l.syslog.Err(m)
+	case lv >= Warn:
+		l.syslog.Warning(m)
+	case lv >= Notice:
+		l.syslog.Notice(m)
+	case lv >= Info:
+		l.syslog.Info(m)
+	default:
+		l.syslog.Debug(m)
+	}
+}

@@ -17,7 +17,6 @@ import (
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/hooks"
-	"github.com/golxc/golxc/internal/log"
 	"github.com/golxc/golxc/internal/lxcpath"
 	"github.com/golxc/golxc/internal/network"
 	"github.com/golxc/golxc/internal/stage"
@@ -50,7 +49,7 @@ func cMonitorFits(spec *Spec) bool {
 	if unprivileged() {
 		return false
 	}
-	if c.Ephemeral || c.MonitorUnshare || c.ConsoleSize > 0 ||
+	if c.Ephemeral || c.MonitorUnshare || c.ConsoleSize > 0 || c.ConsolePath != "" && c.ConsolePath != "none" ||
 		len(c.Hooks["stop"]) > 0 || len(c.Hooks["post-stop"]) > 0 || len(c.NamespaceShare) > 0 {
 		return false
 	}
@@ -84,12 +83,7 @@ func linuxBridgeOrNone(link string) bool {
 // startCMonitor is StartDaemon with the C monitor.
 func startCMonitor(spec *Spec) (err error) {
 	m := &Monitor{spec: spec, cfg: spec.Config, waiters: map[*waiter]bool{}, pidfd: -1, listenFD: -1, handingOver: true}
-	m.log = log.New(spec.Prog, spec.Name)
-	m.log.SetQuiet(true)
-	if spec.LogFile != "" {
-		m.log.OpenFile(spec.LogFile)
-		m.log.SetLevel(log.Level(spec.LogLevel))
-	}
+	m.log = startLog(spec)
 	defer m.log.Close()
 	c := m.cfg
 	m.hookEnv = hostHookEnv(spec, c)
@@ -270,6 +264,9 @@ func startCMonitor(spec *Spec) (err error) {
 // stage-2's setup: the network (and the cgroup placement a kernel
 // without CLONE_INTO_CGROUP left to us).
 func (m *Monitor) hostSide(pid int) error {
+	if err := m.coreScheduling(pid); err != nil {
+		return err
+	}
 	if !m.clonedIntoCgroup {
 		if err := m.cg.AddProc(pid); err != nil {
 			return err

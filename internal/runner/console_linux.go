@@ -192,8 +192,22 @@ func (m *Monitor) takeTerminals(console bool, ttys int, files []*os.File) error 
 		i = 2
 	} else if console {
 		var out io.Writer
+		in := os.Stdin
 		if m.spec.Foreground && !m.spec.PassStdio {
 			out = os.Stdout
+		}
+		// lxc.console.path (lxc-start -c FILE) names the console's peer
+		// instead of our terminal, as LXC's lxc_terminal_peer_default:
+		// the container's console output goes to it and, when it is a
+		// terminal, its input to the container.
+		if p := m.cfg.ConsolePath; p != "" && p != "none" {
+			peer, err := os.OpenFile(p, os.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				closeAll(files[1:])
+				return fmt.Errorf("lxc.console.path %s: %w", p, unwrapPath(err))
+			}
+			m.consolePeer = peer
+			out, in = peer, peer
 		}
 		ringMax := int(m.cfg.ConsoleBufferSize)
 		r, err := newConsoleRelay(files[1], m.cfg.ConsoleLogfile, m.cfg.ConsoleSize, m.cfg.ConsoleRotate, ringMax, out)
@@ -201,11 +215,11 @@ func (m *Monitor) takeTerminals(console bool, ttys int, files []*os.File) error 
 			closeAll(files[1:])
 			return err
 		}
-		if out != nil && terminal.IsTerminal(os.Stdin) {
-			if rows, cols, err := terminal.GetSize(os.Stdin); err == nil {
+		if out != nil && terminal.IsTerminal(in) {
+			if rows, cols, err := terminal.GetSize(in); err == nil {
 				terminal.SetSize(files[1], rows, cols)
 			}
-			r.feed(os.Stdin)
+			r.feed(in)
 		}
 		m.mu.Lock()
 		m.console = r
@@ -235,6 +249,10 @@ func (m *Monitor) closeTerminals() {
 	if m.devpts != nil {
 		m.devpts.Close()
 		m.devpts = nil
+	}
+	if m.consolePeer != nil {
+		m.consolePeer.Close()
+		m.consolePeer = nil
 	}
 	m.mu.Unlock()
 }

@@ -134,6 +134,9 @@ func (s *stage2) run() error {
 			return fmt.Errorf("set hostname %q: %w", s.setup.Hostname, err)
 		}
 	}
+	if s.setup.NewKeyring {
+		joinNewSessionKeyring(s.log)
+	}
 	if _, err := unix.Setsid(); err != nil && err != unix.EPERM {
 		return fmt.Errorf("setsid: %w", err)
 	}
@@ -146,7 +149,7 @@ func (s *stage2) run() error {
 		return err
 	}
 	// The profile is a host file: compile it before we pivot away.
-	if c.SeccompProfile != "" {
+	if c.SeccompProfile != "" && !s.setup.NoSeccomp {
 		p, err := seccomp.ParseFile(c.SeccompProfile)
 		if err != nil {
 			return err
@@ -494,6 +497,17 @@ func sharedMntConsole(c *config.Container, warn func(string, ...any)) (*os.File,
 	unix.Fchmod(int(console.Peer.Fd()), 0o620)
 	unix.Fchown(int(console.Peer.Fd()), 0, 0)
 	return devpts, console, nil
+}
+
+// joinNewSessionKeyring gives the container a session keyring of its own
+// (LXC's lxc_setup_keyring), so it cannot read the host's keys. The
+// keyring belongs to this thread's credentials, the thread that execs
+// init. A kernel without keys, or keyctl blocked, is no error.
+func joinNewSessionKeyring(lg *log.Logger) {
+	if _, err := unix.KeyctlInt(unix.KEYCTL_JOIN_SESSION_KEYRING, 0, 0, 0, 0); err != nil &&
+		!errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EACCES) && !errors.Is(err, unix.EPERM) {
+		lg.Warnf("create a session keyring: %v", err)
+	}
 }
 
 // unshareTime makes the time namespace the container's init will run in

@@ -71,6 +71,10 @@ type Monitor struct {
 	ns     nsPlan
 	shared map[string]*os.File
 	heldNS []heldNamespace // for the teardown's hooks (hookns_linux.go)
+	// consolePeer is lxc.console.path opened, until the terminals close.
+	consolePeer *os.File
+	// mountsUnshared: lxc.monitor.unshare was done (once per monitor).
+	mountsUnshared bool
 	// idmapped are this boot's idmapped binds until stage-2 has them.
 	idmapped map[string]*os.File
 	// clonedIntoCgroup: the stage-2 was created in its cgroup2 cgroup
@@ -101,12 +105,7 @@ type Result struct {
 // the container is RUNNING, or with the reason it could not start.
 func Run(spec *Spec, started func(error)) Result {
 	m := &Monitor{spec: spec, cfg: spec.Config, waiters: map[*waiter]bool{}, pidfd: -1, listenFD: -1}
-	m.log = log.New(spec.Prog, spec.Name)
-	m.log.SetQuiet(true) // errors reach the user through started()
-	if spec.LogFile != "" {
-		m.log.OpenFile(spec.LogFile)
-		m.log.SetLevel(log.Level(spec.LogLevel))
-	}
+	m.log = startLog(spec)
 	defer m.log.Close()
 	if spec.CLIStarted != "" {
 		m.log.Tracef("command spawned the monitor at %s; monitor main began at %s", spec.CLIStarted, spec.began.Format(time.RFC3339Nano))
@@ -325,6 +324,9 @@ func (m *Monitor) startOnce() (err error) {
 	// exists. Without such hooks we start stage-2 at once, so its runtime
 	// start-up overlaps our cgroup and network work (it waits for the
 	// setup message before doing anything).
+	if err := m.unshareMounts(); err != nil {
+		return err
+	}
 	if err := hooks.Run(c.Hooks["pre-start"], "pre-start", m.hookEnv, nil, nil); err != nil {
 		return err
 	}
@@ -406,6 +408,9 @@ func (m *Monitor) startOnce() (err error) {
 	m.hookEnv.PID = cmd.Process.Pid
 	m.log.Tracef("stage-2 started as pid %d", cmd.Process.Pid)
 	m.proc = cmd.Process
+	if err := m.coreScheduling(cmd.Process.Pid); err != nil {
+		return err
+	}
 	if plan == nil {
 		if err := m.createCgroups(); err != nil {
 			return err
@@ -449,6 +454,8 @@ func (m *Monitor) startOnce() (err error) {
 		setup.Hostname = c.UTSName
 	}
 	setup.Sysctls = ownSysctls(c, m.ns)
+	setup.NoSeccomp = !useSeccomp(c, m.log)
+	setup.NewKeyring = !c.KeyringSessionDisable
 	setup.HookBase = hooks.BaseEnv()
 	setup.SharedMnt = m.ns["mnt"] == nsShared
 	if m.ns["pid"] == nsShared {

@@ -46,8 +46,10 @@ type planner struct {
 	share map[string]*os.File // the shared ones, opened by the monitor
 	// idmapped are the idmapped binds the monitor made (idmapKey).
 	idmapped map[string]*os.File
-	files    []*os.File // extra descriptors, planFD onwards
-	env      *hooks.Env
+	// seccompOff: lxc.seccomp.profile is not loaded (useSeccomp).
+	seccompOff bool
+	files      []*os.File // extra descriptors, planFD onwards
+	env        *hooks.Env
 	// block is block storage (loop, LVM, ZFS) mounted detached on the
 	// host side for the stage-2 to attach; the caller closes it once the
 	// start is over.
@@ -57,7 +59,7 @@ type planner struct {
 // buildPlan returns the encoded plan and the descriptors it refers to
 // (the caller passes them to the stage-2 from fd planFD on, in order).
 func buildPlan(spec *Spec, c *config.Container, cg hostCgroups, ns nsPlan, shared, idmapped map[string]*os.File) ([]byte, []*os.File, *storage.Mounted, error) {
-	pl := &planner{spec: spec, c: c, cg: cg, ns: ns, share: shared, idmapped: idmapped}
+	pl := &planner{spec: spec, c: c, cg: cg, ns: ns, share: shared, idmapped: idmapped, seccompOff: !useSeccomp(c, nil)}
 	err := pl.build()
 	var b []byte
 	if err == nil {
@@ -128,13 +130,18 @@ func (pl *planner) build() error {
 	if c.UTSName != "" && pl.ns.owns("uts") {
 		pl.add(sv.OpHostname, 0, c.UTSName)
 	}
+	// LXC stores lxc.keyring.session as a "disable" flag: 1 keeps the
+	// inherited session keyring (the opposite of its man page).
+	if !c.KeyringSessionDisable {
+		pl.add(sv.OpKeyring, 0)
+	}
 	pl.add(sv.OpSetsid, 0)
 	sharedMnt := pl.ns["mnt"] == nsShared
 	if !sharedMnt {
 		pl.add(sv.OpRslave, 0)
 	}
 	pl.hook("pre-mount", pl.env)
-	prog, err := seccompProgram(c)
+	prog, err := seccompProgram(c, pl.seccompOff)
 	if err != nil {
 		return err
 	}
@@ -247,8 +254,8 @@ func (pl *planner) build() error {
 
 // seccompProgram compiles lxc.seccomp.profile into the struct sock_filter
 // array the supervisor loads (empty without a profile).
-func seccompProgram(c *config.Container) ([]byte, error) {
-	if c.SeccompProfile == "" {
+func seccompProgram(c *config.Container, off bool) ([]byte, error) {
+	if c.SeccompProfile == "" || off {
 		return nil, nil
 	}
 	p, err := seccomp.ParseFile(c.SeccompProfile)

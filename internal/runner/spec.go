@@ -159,6 +159,10 @@ type syncMsg struct {
 	// IDMapped lists the idmapped binds the monitor made (idmapKey), one
 	// descriptor each after those of Join.
 	IDMapped []string `json:"idmapped,omitempty"`
+	// NoSeccomp: lxc.seccomp.profile is not loaded (useSeccomp).
+	NoSeccomp bool `json:"no_seccomp,omitempty"`
+	// NewKeyring asks for a session keyring of the container's own.
+	NewKeyring bool `json:"new_keyring,omitempty"`
 	// HookBase is the monitor's environment, which hooks run by stage-2
 	// inherit (as LXC's inherit the monitor's).
 	HookBase []string `json:"hook_base,omitempty"`

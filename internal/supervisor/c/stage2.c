@@ -1065,6 +1065,16 @@ void stage2_main(void)
 			close((int)arg_u64(o, 0));
 			break;
 		}
+		case OP_KEYRING:
+			/*
+			 * A session keyring of the container's own, so it cannot
+			 * read the host's keys; like LXC, a kernel without keys or
+			 * a keyctl blocked by seccomp is no error.
+			 */
+			if (syscall(SYS_keyctl, 1 /* KEYCTL_JOIN_SESSION_KEYRING */, 0L, 0L, 0L, 0L) < 0 &&
+			    errno != ENOSYS && errno != EACCES && errno != EPERM)
+				warnx("create a session keyring: %s", strerror(errno));
+			break;
 		case OP_PDEATHSIG:
 			/* Created in a shared PID namespace, we could not get it at fork. */
 			if (prctl(PR_SET_PDEATHSIG, (unsigned long)arg_u64(o, 0), 0, 0, 0) < 0)
