@@ -8,7 +8,7 @@ pkgs=""
 for profile in "$@"; do
 	case "$profile" in
 	demo) pkgs="$pkgs busybox-static" ;;
-	test) pkgs="$pkgs musl-tools busybox-static e2fsprogs rsync debootstrap lxc lxc-templates iproute2 acl attr util-linux tmux dnsmasq-base btrfs-progs xz-utils openssl nftables uidmap man-db" ;;
+	test) pkgs="$pkgs musl-tools busybox-static e2fsprogs rsync debootstrap lxc lxc-templates iproute2 acl attr util-linux tmux dnsmasq-base btrfs-progs xz-utils openssl nftables uidmap man-db apparmor" ;;
 	compat) pkgs="$pkgs busybox-static e2fsprogs lxc lxc-templates" ;;
 	bench) pkgs="$pkgs musl-tools busybox-static lxc lxc-templates hyperfine crun runc debootstrap rsync btrfs-progs" ;;
 	debootstrap) pkgs="$pkgs debootstrap rsync debian-archive-keyring" ;;

@@ -158,6 +158,10 @@ static void run(const struct op *o)
 		if (set_user((uid_t)arg_u64(o, 0), (gid_t)arg_u64(o, 1), &o->a[2], o->flags & OPF_KEEPGROUPS) < 0)
 			fail(1, errno, "Failed to switch to uid %u gid %u", (unsigned)arg_u64(o, 0), (unsigned)arg_u64(o, 1));
 		break;
+	case OP_PROCATTR:
+		if (proc_attr(o->a[0].p, o->a[1].p, o->a[2].p) < 0)
+			fail(1, errno, "Failed to set the LSM label \"%s\"", o->a[2].p);
+		break;
 	case OP_NNP:
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			fail(1, errno, "Failed to set PR_SET_NO_NEW_PRIVS");

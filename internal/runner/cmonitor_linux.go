@@ -49,7 +49,7 @@ func cMonitorFits(spec *Spec) bool {
 	if unprivileged() {
 		return false
 	}
-	if c.Ephemeral || c.MonitorUnshare || c.ConsoleSize > 0 || c.ConsolePath != "" && c.ConsolePath != "none" ||
+	if c.Ephemeral || c.MonitorUnshare || c.ConsoleSize > 0 || c.ConsolePath != "" && c.ConsolePath != "none" || c.ApparmorProfile == "generated" ||
 		len(c.Hooks["stop"]) > 0 || len(c.Hooks["post-stop"]) > 0 || len(c.NamespaceShare) > 0 {
 		return false
 	}
@@ -89,6 +89,12 @@ func startCMonitor(spec *Spec) (err error) {
 	m.hookEnv = hostHookEnv(spec, c)
 	m.ns = planNamespaces(c, cgroupNSSupported())
 	if err := checkNamespaces(c, m.ns); err != nil {
+		return err
+	}
+	if err := checkCgroupDirs(c); err != nil {
+		return err
+	}
+	if err := m.prepareLSM(); err != nil {
 		return err
 	}
 	m.log.Debugf("namespaces: %s", m.ns)

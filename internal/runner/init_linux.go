@@ -16,6 +16,7 @@ import (
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/hooks"
 	"github.com/golxc/golxc/internal/log"
+	"github.com/golxc/golxc/internal/lsm"
 	"github.com/golxc/golxc/internal/lxcpath"
 	"github.com/golxc/golxc/internal/rootfs"
 	"github.com/golxc/golxc/internal/seccomp"
@@ -135,6 +136,11 @@ func (s *stage2) run() error {
 		}
 	}
 	if s.setup.NewKeyring {
+		if a := s.setup.LSMKeyring; a != nil {
+			if err := procAttr(*a); err != nil {
+				return err
+			}
+		}
 		joinNewSessionKeyring(s.log)
 	}
 	if _, err := unix.Setsid(); err != nil && err != unix.EPERM {
@@ -242,6 +248,13 @@ func (s *stage2) run() error {
 	}
 	if err := s.setRlimits(); err != nil {
 		return err
+	}
+	// The LSM labels take effect at execve: the start hooks run confined,
+	// as LXC's, and then init.
+	for _, a := range s.setup.LSMExec {
+		if err := procAttr(a); err != nil {
+			return err
+		}
 	}
 	if err := hooks.Run(c.Hooks["start"], "start", s.env, nil, ttyNamesEnv(c, s.spec, len(ttys))); err != nil {
 		return err
@@ -497,6 +510,23 @@ func sharedMntConsole(c *config.Container, warn func(string, ...any)) (*os.File,
 	unix.Fchmod(int(console.Peer.Fd()), 0o620)
 	unix.Fchown(int(console.Peer.Fd()), 0, 0)
 	return devpts, console, nil
+}
+
+// procAttr writes an LSM attribute of this thread (the one that execs).
+func procAttr(a lsm.AttrWrite) error {
+	path := "/proc/thread-self/attr/" + a.Name
+	f, err := os.OpenFile(path, os.O_WRONLY|unix.O_NOFOLLOW, 0)
+	if os.IsNotExist(err) && a.Fallback != "" {
+		f, err = os.OpenFile("/proc/thread-self/attr/"+a.Fallback, os.O_WRONLY|unix.O_NOFOLLOW, 0)
+	}
+	if err == nil {
+		_, err = f.WriteString(a.Value)
+		f.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("set the LSM attribute %s to %q: %w", a.Name, a.Value, err)
+	}
+	return nil
 }
 
 // joinNewSessionKeyring gives the container a session keyring of its own

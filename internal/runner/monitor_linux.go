@@ -73,6 +73,10 @@ type Monitor struct {
 	heldNS []heldNamespace // for the teardown's hooks (hookns_linux.go)
 	// consolePeer is lxc.console.path opened, until the terminals close.
 	consolePeer *os.File
+	// lsm is this boot's LSM plan; lsmLoaded: its generated AppArmor
+	// profile is loaded (unloaded at the teardown).
+	lsm       lsmPlan
+	lsmLoaded bool
 	// mountsUnshared: lxc.monitor.unshare was done (once per monitor).
 	mountsUnshared bool
 	// idmapped are this boot's idmapped binds until stage-2 has them.
@@ -289,7 +293,12 @@ func CheckConfig(c *config.Container) (warnings []string, err error) {
 	if err := checkCgroupDirs(c); err != nil {
 		return nil, err
 	}
-	return append(namespaceWarnings(c, p), cgroupKeyWarnings(c, detectedHost)...), nil
+	_, lsmWarnings, err := planLSM(c, &Spec{})
+	if err != nil {
+		return nil, err
+	}
+	w := append(namespaceWarnings(c, p), cgroupKeyWarnings(c, detectedHost)...)
+	return append(w, lsmWarnings...), nil
 }
 
 // startOnce brings one boot of the container to RUNNING. On error the
@@ -301,6 +310,9 @@ func (m *Monitor) startOnce() (err error) {
 		return err
 	}
 	if err := checkCgroupDirs(c); err != nil {
+		return err
+	}
+	if err := m.prepareLSM(); err != nil {
 		return err
 	}
 	m.log.Debugf("namespaces: %s", m.ns)
@@ -456,6 +468,7 @@ func (m *Monitor) startOnce() (err error) {
 	setup.Sysctls = ownSysctls(c, m.ns)
 	setup.NoSeccomp = !useSeccomp(c, m.log)
 	setup.NewKeyring = !c.KeyringSessionDisable
+	setup.LSMKeyring, setup.LSMExec = m.lsm.keyringAttr(), m.lsm.execAttrs()
 	setup.HookBase = hooks.BaseEnv()
 	setup.SharedMnt = m.ns["mnt"] == nsShared
 	if m.ns["pid"] == nsShared {
@@ -836,6 +849,7 @@ func (m *Monitor) teardown(target string) {
 		}
 	}
 	m.releaseNamespaces()
+	m.unloadLSM()
 	m.mu.Lock()
 	cg := m.limits()
 	m.cg, m.limitCg = nil, nil

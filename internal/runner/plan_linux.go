@@ -48,6 +48,7 @@ type planner struct {
 	idmapped map[string]*os.File
 	// seccompOff: lxc.seccomp.profile is not loaded (useSeccomp).
 	seccompOff bool
+	lsm        lsmPlan
 	files      []*os.File // extra descriptors, planFD onwards
 	env        *hooks.Env
 	// block is block storage (loop, LVM, ZFS) mounted detached on the
@@ -58,8 +59,8 @@ type planner struct {
 
 // buildPlan returns the encoded plan and the descriptors it refers to
 // (the caller passes them to the stage-2 from fd planFD on, in order).
-func buildPlan(spec *Spec, c *config.Container, cg hostCgroups, ns nsPlan, shared, idmapped map[string]*os.File) ([]byte, []*os.File, *storage.Mounted, error) {
-	pl := &planner{spec: spec, c: c, cg: cg, ns: ns, share: shared, idmapped: idmapped, seccompOff: !useSeccomp(c, nil)}
+func buildPlan(spec *Spec, c *config.Container, cg hostCgroups, ns nsPlan, shared, idmapped map[string]*os.File, lp lsmPlan) ([]byte, []*os.File, *storage.Mounted, error) {
+	pl := &planner{spec: spec, c: c, cg: cg, ns: ns, share: shared, idmapped: idmapped, seccompOff: !useSeccomp(c, nil), lsm: lp}
 	err := pl.build()
 	var b []byte
 	if err == nil {
@@ -133,6 +134,9 @@ func (pl *planner) build() error {
 	// LXC stores lxc.keyring.session as a "disable" flag: 1 keeps the
 	// inherited session keyring (the opposite of its man page).
 	if !c.KeyringSessionDisable {
+		if a := pl.lsm.keyringAttr(); a != nil {
+			pl.add(sv.OpProcAttr, 0, a.Name, a.Fallback, a.Value)
+		}
 		pl.add(sv.OpKeyring, 0)
 	}
 	pl.add(sv.OpSetsid, 0)
@@ -192,6 +196,11 @@ func (pl *planner) build() error {
 			return fmt.Errorf("lxc.prlimit.%s: unknown resource limit", p.Name)
 		}
 		pl.add(sv.OpRlimit, 0, res, p.Soft, p.Hard)
+	}
+	// The LSM labels take effect at execve: from here on the start hooks
+	// run confined, as LXC's, and then init.
+	for _, a := range pl.lsm.execAttrs() {
+		pl.add(sv.OpProcAttr, 0, a.Name, a.Fallback, a.Value)
 	}
 	pl.hook("start", pl.env, ttyNamesEnv(c, spec, ttys)...)
 	env := initEnv(c, spec, ttys)

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/lsm"
 )
 
 // Spec is everything the monitor needs to run a container.
@@ -163,6 +164,10 @@ type syncMsg struct {
 	NoSeccomp bool `json:"no_seccomp,omitempty"`
 	// NewKeyring asks for a session keyring of the container's own.
 	NewKeyring bool `json:"new_keyring,omitempty"`
+	// LSMKeyring and LSMExec are the attr writes of the LSM plan
+	// (lsm_linux.go): before the keyring is made, before the start hooks.
+	LSMKeyring *lsm.AttrWrite  `json:"lsm_keyring,omitempty"`
+	LSMExec    []lsm.AttrWrite `json:"lsm_exec,omitempty"`
 	// HookBase is the monitor's environment, which hooks run by stage-2
 	// inherit (as LXC's inherit the monitor's).
 	HookBase []string `json:"hook_base,omitempty"`

@@ -51,7 +51,7 @@ func (m *Monitor) plan() (*os.File, []*os.File, error) {
 		}
 		sort.Strings(hc.tasks)
 	}
-	b, files, block, err := buildPlan(m.spec, m.cfg, hc, m.ns, m.shared, m.idmapped)
+	b, files, block, err := buildPlan(m.spec, m.cfg, hc, m.ns, m.shared, m.idmapped, m.lsm)
 	if err != nil {
 		return nil, nil, err
 	}

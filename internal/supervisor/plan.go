@@ -64,6 +64,7 @@ const (
 	OpPdeathsig
 	OpAttachIn
 	OpKeyring
+	OpProcAttr
 	OpName
 	OpPersonality
 	OpCtty
@@ -93,7 +94,7 @@ var Schema = map[Op]string{
 	OpSetattr: "suuu", OpMkdir: "su", OpSymlink: "ss", OpMknod: "suuu", OpWrite: "sbu",
 	OpCreate: "sbu", OpDevpts: "sl", OpPty: "luuuu", OpReady: "", OpPivot: "", OpStdio: "u",
 	OpProcSelf: "ss", OpRlimit: "uuu", OpCaps: "u", OpNNP: "", OpSeccomp: "b", OpSetuser: "uub",
-	OpChdir: "s", OpExec: "lls", OpInit: "lluubs", OpAttach: "us", OpPdeathsig: "u", OpAttachIn: "usu", OpKeyring: "",
+	OpChdir: "s", OpExec: "lls", OpInit: "lluubs", OpAttach: "us", OpPdeathsig: "u", OpAttachIn: "usu", OpKeyring: "", OpProcAttr: "sss",
 	OpName: "ss", OpPersonality: "u", OpCtty: "uuu", OpCwd: "l", OpExecvp: "lls",
 	OpMReply: "ss", OpMFreezer: "su", OpMKill: "ss", OpMCgroup: "s", OpMSelfCg: "ss", OpMSignals: "uuu",
 	OpMNotify: "ss", OpMPidfile: "s", OpMConsole: "u", OpMReboot: "uull", OpMRmdir: "s",

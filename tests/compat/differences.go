@@ -299,6 +299,13 @@ var Differences = []Difference{
 		Golxc:  "asks netlink what the link is: `LINK is not a bridge`; an Open vSwitch bridge is refused with one line (`LINK is an Open vSwitch bridge: ...`)",
 		Reason: "no host golxc is built and tested on has Open vSwitch, and a setuid program runs no untested path; a link that is no bridge deserves its own message",
 	},
+	{
+		ID:     "lsm-absent-warning",
+		Area:   "`lxc.apparmor.*`, `lxc.selinux.*` on a host without AppArmor or SELinux",
+		LXC:    "its nop LSM driver ignores every such key without a word; the container starts unconfined",
+		Golxc:  "the container starts too (same exit code), and each key it cannot apply is named in a warning line (not for `lxc.apparmor.profile = unconfined` or `unchanged`)",
+		Reason: "a confinement asked for and not applied must not go unnoticed",
+	},
 }
 
 // Lookup returns the entry with id; ok is false for an unknown id.

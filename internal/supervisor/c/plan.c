@@ -52,6 +52,7 @@ static const char *const op_schema[OP_MAX] = {
 	[OP_PDEATHSIG] = "u",
 	[OP_ATTACH_IN] = "usu",
 	[OP_KEYRING] = "",
+	[OP_PROCATTR] = "sss",
 	[OP_NAME] = "ss",
 	[OP_PERSONALITY] = "u",
 	[OP_CTTY] = "uuu",

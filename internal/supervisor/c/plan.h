@@ -76,6 +76,7 @@ enum {
 	OP_PDEATHSIG,    /* u signal: the parent-death signal (when the fork could not set it) */
 	OP_ATTACH_IN,    /* u fd, s target, u create: attach a detached mount (an idmapped bind) in the rootfs */
 	OP_KEYRING,      /* a new session keyring (keyctl JOIN_SESSION_KEYRING), as LXC's lxc_setup_keyring */
+	OP_PROCATTR,     /* s attr name, s fallback name (""), s value: write /proc/thread-self/attr/NAME (LSM labels) */
 	/* lxc-attach's attached process (internal/nsenter/attach.c): */
 	OP_NAME,         /* s program, s container: for error messages */
 	OP_PERSONALITY,  /* u personality */

@@ -10,6 +10,7 @@
 #include "sys.h" /* first: it defines _GNU_SOURCE */
 
 #include <grp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -89,4 +90,30 @@ int set_user(uid_t uid, gid_t gid, const struct arg *groups, int keep_groups)
 	if (syscall(SYS_setresgid, gid, gid, gid) < 0 || syscall(SYS_setresuid, uid, uid, uid) < 0)
 		return -1;
 	return 0;
+}
+
+/*
+ * proc_attr writes value to /proc/thread-self/attr/NAME, or attr/FALLBACK
+ * when NAME does not exist (AppArmor's own attr/apparmor/exec, else the
+ * shared attr/exec). The LSM labels Go decided: an exec attribute takes
+ * effect at our execve, keycreate for the next keyring made.
+ */
+int proc_attr(const char *name, const char *fallback, const char *value)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/thread-self/attr/%s", name);
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT && *fallback) {
+		snprintf(path, sizeof(path), "/proc/thread-self/attr/%s", fallback);
+		fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	}
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, value, strlen(value));
+	int err = errno;
+	close(fd);
+	errno = err;
+	return n < 0 ? -1 : 0;
 }

@@ -1065,6 +1065,10 @@ void stage2_main(void)
 			close((int)arg_u64(o, 0));
 			break;
 		}
+		case OP_PROCATTR:
+			if (proc_attr(str(o, 0), str(o, 1), str(o, 2)) < 0)
+				die(errno, "set the LSM attribute %s to \"%s\"", str(o, 0), str(o, 2));
+			break;
 		case OP_KEYRING:
 			/*
 			 * A session keyring of the container's own, so it cannot

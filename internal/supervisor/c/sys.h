@@ -167,6 +167,7 @@ char **list_vec(const struct arg *a);
 int drop_caps(uint64_t mask);
 int load_seccomp(const struct arg *prog);
 int set_user(uid_t uid, gid_t gid, const struct arg *groups, int keep_groups);
+int proc_attr(const char *name, const char *fallback, const char *value);
 
 /* stage2.c, init.c and monitor.c. */
 void __attribute__((noreturn)) monitor_main(int ctl_fd);

@@ -19,6 +19,7 @@ import (
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/exeseal"
+	"github.com/golxc/golxc/internal/lsm"
 	"github.com/golxc/golxc/internal/lxcpath"
 	"github.com/golxc/golxc/internal/nsenter"
 	"github.com/golxc/golxc/internal/privs"
@@ -86,7 +87,9 @@ func run(x *cli.Ctx) error {
 		}
 		// LXC silently ignores the label without an LSM; running the
 		// command unconfined when a label was asked for is not safe.
-		return x.Errorf("Cannot transition to SELinux context %q: SELinux is not supported by golxc", opts.context)
+		if !lsm.Detect().SELinux {
+			return x.Errorf("Cannot transition to SELinux context %q: SELinux is not enabled on this host", opts.context)
+		}
 	}
 	if !nsenter.Available {
 		return x.Errorf("This lxc-attach was built without cgo and cannot enter namespaces")
@@ -288,6 +291,7 @@ func (a *attach) prepare(client *ctl.Client) error {
 		Ctty:        -1,
 		KeepCwd:     a.flags&unix.CLONE_NEWNS == 0,
 	}
+	a.cfg.LSMExec = attachLSM(info.InitPID, req.elev&elevLSM != 0, opts.context)
 	if a.cfg.Personality < 0 && info.Arch != "" {
 		if p, err := archPersonality(info.Arch); err == nil {
 			a.cfg.Personality = p
@@ -780,4 +784,28 @@ func setupID(path string, hostID int) (int, error) {
 		return 0, fmt.Errorf("no id of the container's user namespace to attach with (%s)", path)
 	}
 	return mapped, nil
+}
+
+// attachLSM labels the attached command as LXC's lxc-attach does: with
+// the container init's AppArmor profile or SELinux context (the one -c
+// names, for SELinux), applied at its execve; nothing with -e LSM (the
+// caller's label is kept) or without an LSM.
+func attachLSM(initPID int, keep bool, context string) []lsm.AttrWrite {
+	h := lsm.Detect()
+	switch {
+	case keep:
+		return nil
+	case h.AppArmor:
+		if l := lsm.CurrentLabel(initPID); l != "" && l != lsm.AAUnconfined {
+			return []lsm.AttrWrite{{Name: "apparmor/exec", Fallback: "exec", Value: "exec " + l}}
+		}
+	case h.SELinux:
+		if context == "" {
+			context = lsm.CurrentLabel(initPID)
+		}
+		if context != "" {
+			return []lsm.AttrWrite{{Name: "exec", Value: context}}
+		}
+	}
+	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/golxc/golxc/internal/ctl"
+	"github.com/golxc/golxc/internal/lsm"
 	"github.com/golxc/golxc/internal/privs"
 	"github.com/golxc/golxc/internal/seccomp"
 	"github.com/golxc/golxc/internal/sysx"
@@ -39,6 +40,9 @@ type childConfig struct {
 	KeepCwd bool `json:"keep_cwd,omitempty"`
 	// Seccomp is the container's compiled lxc.seccomp.profile.
 	Seccomp []bpf.RawInstruction `json:"seccomp,omitempty"`
+	// LSMExec label the command at its execve as the container's init
+	// is (internal/lsm).
+	LSMExec []lsm.AttrWrite `json:"lsm_exec,omitempty"`
 }
 
 // childMain is the "attach" stage: it runs in the process the nsenter
@@ -127,6 +131,11 @@ func (c *childConfig) setup() (*passwd, error) {
 	// denied; then there are none to drop anyway).
 	if err := unix.Setgroups(nil); err != nil && !errors.Is(err, unix.EPERM) {
 		return nil, fmt.Errorf("%s - Failed to drop supplementary groups", sysx.ErrnoText(err))
+	}
+	for _, a := range c.LSMExec {
+		if err := lsmAttr(a); err != nil {
+			return nil, err
+		}
 	}
 	if c.NoNewPrivs {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
@@ -223,6 +232,22 @@ func findPasswd(data []byte, uid int) *passwd {
 		if u, err := strconv.Atoi(f[2]); err == nil && u == uid {
 			return &passwd{home: f[5], shell: f[6]}
 		}
+	}
+	return nil
+}
+
+// lsmAttr writes an LSM attribute of this (the exec) thread.
+func lsmAttr(a lsm.AttrWrite) error {
+	f, err := os.OpenFile("/proc/thread-self/attr/"+a.Name, os.O_WRONLY|unix.O_NOFOLLOW, 0)
+	if os.IsNotExist(err) && a.Fallback != "" {
+		f, err = os.OpenFile("/proc/thread-self/attr/"+a.Fallback, os.O_WRONLY|unix.O_NOFOLLOW, 0)
+	}
+	if err == nil {
+		_, err = f.WriteString(a.Value)
+		f.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("Failed to set the LSM label %q: %v", a.Value, err)
 	}
 	return nil
 }

@@ -54,6 +54,9 @@ func (a *attach) execPlan() (*os.File, error) {
 	// No supplementary groups, then no_new_privs and seccomp while
 	// CAP_SYS_ADMIN is still ours, then the ids (LXC's order).
 	p.Add(sv.OpSetuser, 0, a.setupUID, a.setupGID, []byte{}) // the ids it has: groups only
+	for _, l := range c.LSMExec {
+		p.Add(sv.OpProcAttr, 0, l.Name, l.Fallback, l.Value)
+	}
 	if c.NoNewPrivs {
 		p.Add(sv.OpNNP, 0)
 	}
