@@ -291,3 +291,41 @@ func (h *Host) Cgroup1KeyApplies(key string) (bool, string) {
 	}
 	return true, ""
 }
+
+// Use keeps the hierarchies lxc.conf's lxc.cgroup.use allows, as LXC's
+// cgfsng: a v1 hierarchy goes when one of its controllers is not listed
+// (a controller-less cgroup2 one stays); each listed controller must be
+// found in a hierarchy that stays.
+func (h *Host) Use(controllers []string) (*Host, error) {
+	want := map[string]bool{}
+	for _, c := range controllers {
+		if c = strings.TrimSpace(c); c != "" {
+			want[c] = true
+		}
+	}
+	out := &Host{Layout: h.Layout}
+	found := map[string]bool{}
+	for _, hy := range h.Hierarchies {
+		keep := true
+		if !hy.V2 {
+			for _, c := range hy.Controllers {
+				if !want[c] {
+					keep = false
+				}
+			}
+		}
+		if !keep {
+			continue
+		}
+		out.Hierarchies = append(out.Hierarchies, hy)
+		for _, c := range hy.Controllers {
+			found[c] = true
+		}
+	}
+	for c := range want {
+		if !found[c] {
+			return nil, fmt.Errorf("no cgroup hierarchy carries the %s controller alone", c)
+		}
+	}
+	return out, nil
+}

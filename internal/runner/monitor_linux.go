@@ -688,6 +688,11 @@ func (m *Monitor) detectHost() error {
 	if !m.cfg.CgroupRelative && os.Geteuid() == 0 {
 		h = h.Rooted()
 	}
+	if use := config.LoadSystem().CgroupUse; use != "" {
+		if h, err = h.Use(strings.Split(use, ",")); err != nil {
+			return fmt.Errorf("lxc.cgroup.use = %s: %w", use, err)
+		}
+	}
 	if unprivileged() {
 		var skipped []cgroup.Skipped
 		if h, skipped, err = userCgroups(h); err != nil {

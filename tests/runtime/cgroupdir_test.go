@@ -264,6 +264,29 @@ func TestCgroupPlacement(t *testing.T) {
 			t.Errorf("%s/%s left after stop", top, n)
 		}
 	})
+	t.Run("use", func(t *testing.T) {
+		// lxc.conf's lxc.cgroup.use: only the hierarchies of these
+		// controllers are used.
+		conf := filepath.Join(t.TempDir(), "lxc.conf")
+		testutil.WriteFile(t, conf, "lxc.cgroup.use = pids,memory\n", 0o644)
+		p, n := container(t)
+		r := testutil.RunIn(t, []string{"LXC_GLOBAL_CONF=" + conf}, "", "lxc-start", "-P", p, "-n", n)
+		if r.Code != 0 {
+			t.Fatalf("lxc-start: %s", r)
+		}
+		t.Cleanup(func() { testutil.Run(t, "lxc-stop", "-P", p, "-n", n, "-k") })
+		pid := initPID(t, p, n)
+		for c, want := range map[string]string{"pids": "/lxc.payload." + n, "memory": "/lxc.payload." + n, "freezer": "/"} {
+			if got := v1Cgroup(t, pid, c); got != want {
+				t.Errorf("%s cgroup of init %q, want %q", c, got, want)
+			}
+		}
+		testutil.WriteFile(t, conf, "lxc.cgroup.use = nosuchcontroller\n", 0o644)
+		p2, n2 := container(t)
+		if r := testutil.RunIn(t, []string{"LXC_GLOBAL_CONF=" + conf}, "", "lxc-start", "-P", p2, "-n", n2); r.Code != 1 || !strings.Contains(r.Stderr, "lxc.cgroup.use = nosuchcontroller") {
+			t.Errorf("an unknown controller in lxc.cgroup.use: %s", r)
+		}
+	})
 	t.Run("relative", func(t *testing.T) {
 		// lxc-start runs in a cgroup of ours in every hierarchy.
 		var script strings.Builder
