@@ -135,6 +135,9 @@ func (s *stage2) run() error {
 			return fmt.Errorf("set hostname %q: %w", s.setup.Hostname, err)
 		}
 	}
+	if err := setPersonality(c.Arch); err != nil {
+		return err
+	}
 	if s.setup.NewKeyring {
 		if a := s.setup.LSMKeyring; a != nil {
 			if err := procAttr(*a); err != nil {

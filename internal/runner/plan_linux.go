@@ -131,6 +131,9 @@ func (pl *planner) build() error {
 	if c.UTSName != "" && pl.ns.owns("uts") {
 		pl.add(sv.OpHostname, 0, c.UTSName)
 	}
+	if per, ok := archPersonality(c.Arch); ok {
+		pl.add(sv.OpPersonality, 0, per)
+	}
 	// LXC stores lxc.keyring.session as a "disable" flag: 1 keeps the
 	// inherited session keyring (the opposite of its man page).
 	if !c.KeyringSessionDisable {

@@ -107,3 +107,38 @@ func (m *Monitor) unshareMounts() error {
 	m.mountsUnshared = true
 	return nil
 }
+
+// Personalities of lxc.arch (LXC's setup_personality): PER_LINUX32 for a
+// 32-bit architecture, PER_LINUX for a 64-bit one.
+const (
+	perLinux   = 0x0000
+	perLinux32 = 0x0008
+)
+
+// archPersonality is lxc.arch's personality; ok is false when the key is
+// unset (the host's is kept).
+func archPersonality(arch string) (int, bool) {
+	if arch == "" {
+		return 0, false
+	}
+	is64, ok := config.ArchIs64(arch)
+	if !ok {
+		return 0, false
+	}
+	if is64 {
+		return perLinux, true
+	}
+	return perLinux32, true
+}
+
+// setPersonality applies lxc.arch on this (the exec) thread.
+func setPersonality(arch string) error {
+	per, ok := archPersonality(arch)
+	if !ok {
+		return nil
+	}
+	if _, _, errno := unix.Syscall(unix.SYS_PERSONALITY, uintptr(per), 0, 0); errno != 0 {
+		return fmt.Errorf("set personality for lxc.arch = %s: %w", arch, errno)
+	}
+	return nil
+}

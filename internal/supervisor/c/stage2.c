@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -1068,6 +1069,11 @@ void stage2_main(void)
 		case OP_PROCATTR:
 			if (proc_attr(str(o, 0), str(o, 1), str(o, 2)) < 0)
 				die(errno, "set the LSM attribute %s to \"%s\"", str(o, 0), str(o, 2));
+			break;
+		case OP_PERSONALITY:
+			/* lxc.arch: init and what it runs see that architecture. */
+			if (personality((unsigned long)arg_u64(o, 0)) < 0)
+				die(errno, "set personality %#llx (lxc.arch)", (unsigned long long)arg_u64(o, 0));
 			break;
 		case OP_KEYRING:
 			/*
