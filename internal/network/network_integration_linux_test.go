@@ -340,8 +340,8 @@ func TestMissingKernelFeatures(t *testing.T) {
 		option string
 	}{
 		{[]string{"lxc.net.1.type = vlan", "lxc.net.1.link = " + br, "lxc.net.1.vlan.id = 10"}, "CONFIG_VLAN_8021Q"},
-		{[]string{"lxc.net.1.type = ipvlan", "lxc.net.1.link = " + br}, "CONFIG_IPVLAN"},
-		{[]string{"lxc.net.1.type = veth", "lxc.net.1.link = " + br, "lxc.net.1.veth.vlan.id = 10"}, "CONFIG_BRIDGE_VLAN_FILTERING"},
+		{[]string{"lxc.net.1.type = ipvlan", "lxc.net.1.link = " + br, "lxc.net.1.ipvlan.mode = l3", "lxc.net.1.ipvlan.isolation = private"}, "CONFIG_IPVLAN"},
+		{[]string{"lxc.net.1.type = veth", "lxc.net.1.link = " + br, "lxc.net.1.veth.vlan.id = 10", "lxc.net.1.veth.vlan.tagged.id = 20"}, "CONFIG_BRIDGE_VLAN_FILTERING"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.option, func(t *testing.T) {

@@ -480,9 +480,14 @@ if [ -n "${LXC_UTS_NS:-}" ]; then echo "uts=$(nsenter --uts=$LXC_UTS_NS hostname
 				"lxc.hook.start-host = "+script,
 				"lxc.hook.stop = "+script,
 				"lxc.hook.post-stop = "+script,
+				// In the container, after the pivot: a path of the rootfs.
+				"lxc.hook.start = /bin/sh -c 'echo $LXC_HOOK_VERSION:$FOO > /start-hook-ran'",
 			)
 			start(t, p, n)
 			pid := initPID(t, p, n)
+			if b, err := os.ReadFile(filepath.Join(p, n, "rootfs", "start-hook-ran")); err != nil || string(b) != v+":bar\n" {
+				t.Errorf("start hook: %q %v", b, err)
+			}
 			testutil.MustRun(t, "lxc-stop", "-P", p, "-n", n, "-k")
 			b, _ := os.ReadFile(out)
 			got := string(b)
