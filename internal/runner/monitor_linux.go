@@ -298,7 +298,9 @@ func CheckConfig(c *config.Container) (warnings []string, err error) {
 		return nil, err
 	}
 	w := append(namespaceWarnings(c, p), cgroupKeyWarnings(c, detectedHost)...)
-	return append(w, lsmWarnings...), nil
+	w = append(w, lsmWarnings...)
+	// Keys golxc accepts and does not act on (config.KeyCoverage).
+	return append(w, c.IgnoredWarnings()...), nil
 }
 
 // startOnce brings one boot of the container to RUNNING. On error the
