@@ -228,6 +228,14 @@ func TestKilledCopy(t *testing.T) {
 		}
 		cmd.Process.Kill()
 		cmd.Wait()
+		if s == p.lxc {
+			// LXC's rsync outlives its killed lxc-copy and goes on
+			// copying; the test waits for it rather than race it.
+			dst := filepath.Join(s.path, s.name("b"))
+			for end := time.Now().Add(30 * time.Second); len(testutil.ProcessesMentioning(dst)) > 0 && time.Now().Before(end); {
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
 	}
 	lxc, ours := p.runBoth("lxc-copy", "-P", "@P", "-n", "@a", "-N", "@b")
 	if lxc.Code == 0 || ours.Code != 0 {
