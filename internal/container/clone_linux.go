@@ -64,7 +64,7 @@ func Clone(opt CloneOptions) (res *CloneResult, err error) {
 	if err != nil {
 		return nil, &DestroyError{fmt.Sprintf("Failed to load config for %s: %v", src.Name, err)}
 	}
-	if !opt.AllowRunning && ctl.IsRunning(src.LXCPath, src.Name) {
+	if !opt.AllowRunning && (ctl.IsRunning(src.LXCPath, src.Name) || RunningUnderLXC(src)) {
 		return nil, &DestroyError{fmt.Sprintf("error: Original container (%s) is running", src.Name)}
 	}
 	unexp, err := ReadUnexpanded(srcCfgPath)

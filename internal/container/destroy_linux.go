@@ -68,6 +68,9 @@ func Destroy(ref Ref, opt DestroyOptions) error {
 	if err := os.Remove(filepath.Join(cdir, "snaps")); err != nil && !os.IsNotExist(err) {
 		return &DestroyError{fmt.Sprintf("Destroying %s failed: %s has snapshots", ref.Name, ref.Name)}
 	}
+	if RunningUnderLXC(ref) {
+		return ErrRunningUnderLXC(ref.Name)
+	}
 	if ctl.IsRunning(ref.LXCPath, ref.Name) {
 		if !opt.Force {
 			return &DestroyError{fmt.Sprintf("%s is running", ref.Name)}
@@ -112,6 +115,9 @@ func destroyStopped(ref Ref, cfgPath string, opt DestroyOptions, incomplete bool
 }
 
 func destroyLocked(ref Ref, cfgPath string, opt DestroyOptions, incomplete bool) error {
+	if RunningUnderLXC(ref) {
+		return ErrRunningUnderLXC(ref.Name)
+	}
 	if ctl.IsRunning(ref.LXCPath, ref.Name) {
 		return &DestroyError{fmt.Sprintf("container %s is not stopped", ref.Name)}
 	}
@@ -204,9 +210,29 @@ func DestroyIncompleteLocked(ref Ref, warn func(string)) error {
 // DestroyWithSnapshots is lxc-destroy -s: every snapshot in the snaps
 // directory is destroyed, then the container. Like LXC, containers cloned
 // from this one with lxc-copy -s are not destroyed: they still block.
+// Unlike LXC 5.0.2, whether the container runs is settled first: without
+// -f a running container is refused before any snapshot is touched, and
+// with -f it is stopped first (LXC destroys the snapshots, then fails on
+// the running container, also with -f).
 func DestroyWithSnapshots(ref Ref, opt DestroyOptions) error {
 	if !lxcpath.Defined(ref.LXCPath, ref.Name) {
 		return &DestroyError{"Container is not defined"}
+	}
+	if RunningUnderLXC(ref) {
+		return ErrRunningUnderLXC(ref.Name)
+	}
+	if ctl.IsRunning(ref.LXCPath, ref.Name) {
+		if !opt.Force {
+			return &DestroyError{fmt.Sprintf("%s is running", ref.Name)}
+		}
+		if err := stop(ref, opt.StopTimeout); err != nil {
+			return err
+		}
+		// An ephemeral container removes itself when it stops; its
+		// snapshots (if any) stay, as after any stop of it.
+		if !lxcpath.Defined(ref.LXCPath, ref.Name) {
+			return nil
+		}
 	}
 	snaps := SnapsDir(ref.LXCPath, ref.Name)
 	if err := os.Remove(snaps); err != nil && !os.IsNotExist(err) {

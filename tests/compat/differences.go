@@ -188,6 +188,13 @@ var Differences = []Difference{
 		Reason: "every interrupted operation must be recoverable (LXC's own tools also reap an unlocked marker)",
 	},
 	{
+		ID:     "destroy-snapshots-running",
+		Area:   "lxc-destroy -s of a running container",
+		LXC:    "destroys every snapshot, then refuses the running container (exit 1), also with `-f`: the snapshots are lost and the container keeps running",
+		Golxc:  "without `-f` refused (exit 1) before any snapshot is touched; with `-f` the container is stopped, then its snapshots and itself are destroyed",
+		Reason: "a refused command must not destroy data, and `-f` means what it means without `-s`: stop the container first",
+	},
+	{
 		ID:     "loop-image-outside",
 		Area:   "lxc-destroy of a loop container whose image is outside its directory",
 		LXC:    "unlinks the image wherever it is",

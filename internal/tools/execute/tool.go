@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/golxc/golxc/internal/cli"
+	"github.com/golxc/golxc/internal/container"
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/launch"
 	"github.com/golxc/golxc/internal/runner"
@@ -65,6 +66,9 @@ func run(x *cli.Ctx) error {
 	x.RCFile = opts.rcfile
 	if ctl.IsRunning(x.LXCPath, x.Name) {
 		return x.Errorf("Container is already running")
+	}
+	if err := container.Startable(container.Ref{LXCPath: x.LXCPath, Name: x.Name}, func(m string) { x.Warnf("%s", m) }); err != nil {
+		return x.Errorf("%v", err)
 	}
 	spec, err := launch.Prepare(x, launch.Options{
 		RCFile: opts.rcfile, Defines: opts.defines, UID: opts.uid, GID: opts.gid,

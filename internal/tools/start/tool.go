@@ -76,6 +76,9 @@ func run(x *cli.Ctx) error {
 	foreground := opts.foreground && !opts.daemon
 	// Whatever happens below, a monitor spawned early and not used ends.
 	defer func() { early.Discard() }()
+	if err := container.Startable(container.Ref{LXCPath: x.LXCPath, Name: x.Name}, func(m string) { x.Warnf("%s", m) }); err != nil {
+		return x.Errorf("%s", launch.FailureMessage(err))
+	}
 	if gone, err := container.ReapStaleEphemeral(container.Ref{LXCPath: x.LXCPath, Name: x.Name}, func(m string) { x.Warnf("%s", m) }); err != nil {
 		return x.Errorf("%v", err)
 	} else if gone {
