@@ -150,8 +150,15 @@ func Clone(opt CloneOptions) (res *CloneResult, err error) {
 	if cfg.RootfsPath == "" {
 		return nil, fmt.Errorf("%s has no rootfs to copy", src.Name)
 	}
+	typ := opt.Type
+	if typ == "" && !opt.Snapshot && filepath.Clean(src.LXCPath) != filepath.Clean(nw.LXCPath) {
+		// liblxc's storage_copy: a plain copy into another lxcpath is a
+		// directory whatever the source's storage (lxc-copy -p NEWPATH,
+		// the usual way to copy a container out for a backup).
+		typ = storage.Dir
+	}
 	cloned, err = cloneStorageAs(cfg.IDMaps, storage.CloneSpec{
-		Src: srcStorage, SrcCDir: src.Dir(), NewCDir: nw.Dir(), Type: opt.Type, Snapshot: opt.Snapshot,
+		Src: srcStorage, SrcCDir: src.Dir(), NewCDir: nw.Dir(), Type: typ, Snapshot: opt.Snapshot,
 		FSSize: opt.FSSize, Defaults: opt.Defaults, Intent: RecordStorageIntent(nw.Dir()),
 	})
 	if err != nil {

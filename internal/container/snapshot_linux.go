@@ -168,9 +168,35 @@ func RestoreSnapshot(ref Ref, snap, newName string, warn func(string)) error {
 	}
 	_, err := Clone(CloneOptions{
 		Src: sref, New: Ref{LXCPath: ref.LXCPath, Name: newName},
-		Type: typ, Snapshot: typ != storage.Dir && typ != "", KeepDir: inPlace, Warn: warn,
+		Type: typ, Snapshot: restoreSnapshots(typ, snapshotType(sref)), KeepDir: inPlace, Warn: warn,
 	})
 	return err
+}
+
+// restoreSnapshots says whether a restore into storage of type typ is a
+// snapshot of the snapshot (liblxc: every type but dir and loop) or a
+// copy. A loop snapshot restored to loop is golxc's image copy (a
+// snapshot in storage.Clone's terms); any other snapshot of a loop
+// container (LXC's lxc-snapshot makes a directory) is copied into a new
+// image, as LXC does.
+func restoreSnapshots(typ, snapType string) bool {
+	switch typ {
+	case "", storage.Dir:
+		return false
+	case storage.Loop:
+		return snapType == storage.Loop
+	}
+	return true
+}
+
+// snapshotType is the storage type of a snapshot ("" when unreadable).
+func snapshotType(sref Ref) string {
+	u, err := ReadUnexpanded(filepath.Join(sref.Dir(), lxcpath.ConfigName))
+	if err != nil {
+		return ""
+	}
+	v, _ := u.Get("lxc.rootfs.path")
+	return storage.Parse(v).Type
 }
 
 // destroyKeepSnaps removes a container but its snaps directory (liblxc's

@@ -316,6 +316,23 @@ func MountSource(src Source, scratch string, opt MountOptions) (*Mounted, error)
 		})
 	case ZFS:
 		return mountDetached(scratch, func(target string) error { return mountZFS(src.Path, target, opt) })
+	case Overlay, Overlayfs:
+		// Read-only, for copying: the delta stacked on the lower as two
+		// lower layers, so its whiteouts and opaque directories hide
+		// what the container deleted, and no work directory is needed.
+		if src.Lower == "" || src.Upper == "" {
+			return nil, fmt.Errorf("overlay rootfs %q: want overlay:LOWER:UPPER", src.String())
+		}
+		if opt.Flags&unix.MS_RDONLY == 0 {
+			return nil, fmt.Errorf("overlay rootfs %s: only a read-only view can be mounted here", src.Upper)
+		}
+		return mountDetached(scratch, func(target string) error {
+			opts := "lowerdir=" + overlayEscape(src.Upper) + ":" + overlayEscape(src.Lower)
+			if err := unix.Mount("overlay", target, "overlay", unix.MS_RDONLY, opts); err != nil {
+				return fmt.Errorf("mount overlay %s on %s (%s): %w", src.String(), target, opts, err)
+			}
+			return nil
+		})
 	}
 	return nil, fmt.Errorf("storage type %q needs no mount", src.Type)
 }
@@ -332,4 +349,10 @@ func mountZFS(ds, target string, opt MountOptions) error {
 		return fmt.Errorf("mount zfs dataset %s: this kernel has no zfs filesystem (is the zfs module loaded?)", ds)
 	}
 	return fmt.Errorf("mount zfs dataset %s on %s: %w", ds, target, err)
+}
+
+// overlayEscape escapes the characters overlayfs' option parser treats
+// specially in a layer path (',' separates options, ':' layers).
+func overlayEscape(p string) string {
+	return strings.NewReplacer(`\`, `\\`, `,`, `\,`, `:`, `\:`).Replace(p)
 }

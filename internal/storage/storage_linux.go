@@ -461,7 +461,7 @@ func Clone(spec CloneSpec) (*Cloned, error) {
 			return nil, err
 		}
 		return &Cloned{Source: Source{Type: Btrfs, Path: newRootfs}}, nil
-	case (typ == Dir || typ == Btrfs) && (src.Type == Dir || src.Type == Btrfs || src.Block()):
+	case (typ == Dir || typ == Btrfs) && (src.Type == Dir || src.Type == Btrfs || src.Block() || src.IsOverlay()):
 		if typ == Btrfs {
 			if !IsBtrfs(spec.NewCDir) {
 				return nil, fmt.Errorf("%s is not on a btrfs filesystem", spec.NewCDir)
@@ -524,10 +524,8 @@ func Clone(spec CloneSpec) (*Cloned, error) {
 		return &Cloned{Source: Source{Type: ZFS, Path: ds}}, nil
 	case (typ == Loop || typ == LVM || typ == ZFS) && spec.Snapshot:
 		return nil, fmt.Errorf("a %s snapshot of a %s container is not supported (copy it without -s)", typ, src.Type)
-	case (typ == Loop || typ == LVM || typ == ZFS) && (src.Type == Dir || src.Type == Btrfs || src.Block()):
+	case (typ == Loop || typ == LVM || typ == ZFS) && (src.Type == Dir || src.Type == Btrfs || src.Block() || src.IsOverlay()):
 		return cloneToBlock(spec, typ, newRootfs)
-	case src.IsOverlay() && (typ == Dir || typ == Btrfs || typ == Loop || typ == LVM || typ == ZFS):
-		return nil, fmt.Errorf("copying an overlay container to %s storage is not supported by golxc yet (copy it as overlay, or copy its source container)", typ)
 	}
 	if !ValidType(typ) {
 		return nil, fmt.Errorf("%s is not a valid backing storage type", typ)
@@ -637,11 +635,12 @@ func srcMountPoint(spec CloneSpec) string {
 }
 
 // copyFiles copies the files of src to dst, mounting either side that is
-// block storage (privately: the host never sees the mounts). The source
-// is mounted read-only.
+// block storage, and an overlay source as the merged view its container
+// sees (privately: the host never sees the mounts). The source is mounted
+// read-only.
 func copyFiles(src Source, srcScratch string, dst Source, dstScratch string) (copier.Stats, error) {
 	from, to := src.Path, dst.Path
-	if src.Block() {
+	if src.Block() || src.IsOverlay() {
 		if err := os.MkdirAll(srcScratch, 0o755); err != nil {
 			return copier.Stats{}, err
 		}

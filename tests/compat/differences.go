@@ -155,8 +155,8 @@ var Differences = []Difference{
 	{
 		ID:     "loop-snapshot",
 		Area:   "lxc-copy -s / -e, lxc-snapshot of a loop container",
-		LXC:    "`-s` and `-e` fail (`The loop storage driver does not support snapshots`); lxc-snapshot makes a new 1 GiB image and rsyncs the files",
-		Golxc:  "a copy of the image, sparse, reflinked where the filesystem can share blocks",
+		LXC:    "`-s` and `-e` fail (`The loop storage driver does not support snapshots`); lxc-snapshot makes a directory snapshot (`snaps/snapN/rootfs`, `dir:`)",
+		Golxc:  "a copy of the image, sparse, reflinked where the filesystem can share blocks (lxc-snapshot: `snaps/snapN/rootdev`, `loop:`); a directory snapshot LXC made is restored into a new image, as LXC restores it",
 		Reason: "ephemeral copies of loop containers are asked for; an image copy keeps size, filesystem and holes",
 	},
 	{
@@ -193,6 +193,13 @@ var Differences = []Difference{
 		LXC:    "destroys every snapshot, then refuses the running container (exit 1), also with `-f`: the snapshots are lost and the container keeps running",
 		Golxc:  "without `-f` refused (exit 1) before any snapshot is touched; with `-f` the container is stopped, then its snapshots and itself are destroyed",
 		Reason: "a refused command must not destroy data, and `-f` means what it means without `-s`: stop the container first",
+	},
+	{
+		ID:     "overlay-copy",
+		Area:   "lxc-copy (no `-s`) and lxc-copy -R of an overlay (snapshot clone) container, in its own lxcpath",
+		LXC:    "fail (`The overlay storage driver can only be used for snapshots`, shown only with `-o`)",
+		Golxc:  "a new overlay container on the same lower directory with a copy of the delta (`-B dir`, `-B loop`, ... copy the merged files, as LXC does)",
+		Reason: "a copy of a snapshot clone is a common request; the lower is shared exactly as the source shares it",
 	},
 	{
 		ID:     "loop-image-outside",
