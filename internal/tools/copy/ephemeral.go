@@ -91,11 +91,11 @@ func prefixOf(s, word string) bool { return s != "" && strings.HasPrefix(word, s
 // upper and work directories in the container's directory.
 func mountEntry(m mountSpec, cdir string) (string, error) {
 	if m.overlay {
-		upper, err := os.MkdirTemp(cdir, "delta#")
+		upper, err := mkdtemp(cdir, "delta#")
 		if err != nil {
 			return "", err
 		}
-		work, err := os.MkdirTemp(cdir, "work#")
+		work, err := mkdtemp(cdir, "work#")
 		if err != nil {
 			return "", err
 		}
@@ -134,7 +134,7 @@ func runEphemeral(x *cli.Ctx, src container.Ref, newpath, bdev string, fssize ui
 		if err := os.MkdirAll(newpath, 0o755); err != nil {
 			return x.Errorf("%v", err)
 		}
-		d, err := os.MkdirTemp(newpath, src.Name+"_")
+		d, err := mkdtemp(newpath, src.Name+"_")
 		if err != nil {
 			return x.Errorf("%v", err)
 		}
@@ -241,7 +241,7 @@ func configureEphemeral(nw container.Ref, mounts []mountSpec, ephemeral bool) er
 // overlay directory (so the delta lives in memory), and the new hostname
 // again in the fresh delta unless -K.
 func tmpfsHook(nw container.Ref) (string, error) {
-	f, err := os.CreateTemp(nw.Dir(), "pre-start-")
+	f, err := mkstemp(nw.Dir(), "pre-start-")
 	if err != nil {
 		return "", err
 	}
