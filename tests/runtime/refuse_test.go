@@ -38,10 +38,10 @@ func TestDestroySnapshotsOfRunning(t *testing.T) {
 	}
 }
 
-// TestStartOfHalfMadeContainer: lxc-start and lxc-execute refuse a
-// container whose create, copy or destroy is still running (a locked
-// partial marker), and remove the remains of one that was killed (an
-// unlocked marker) instead of starting what is left.
+// TestStartOfHalfMadeContainer: lxc-start, lxc-execute and lxc-autostart
+// refuse a container whose create, copy or destroy is still running (a
+// locked partial marker), and lxc-start removes the remains of one that
+// was killed (an unlocked marker) instead of starting what is left.
 func TestStartOfHalfMadeContainer(t *testing.T) {
 	testutil.Integration(t)
 	p := testutil.LXCPath(t)
@@ -62,7 +62,15 @@ func TestStartOfHalfMadeContainer(t *testing.T) {
 			t.Errorf("%s while another tool holds the partial marker: %s", tl, r)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(cdir, "config")); err != nil {
+	// Nor does lxc-autostart (lxc.service at boot) start it.
+	cfg := filepath.Join(cdir, "config")
+	testutil.WriteFile(t, cfg, readFile(t, cfg)+"lxc.start.auto = 1\n", 0o640)
+	testutil.Run(t, "lxc-autostart", "-P", p)
+	if r := testutil.Run(t, "lxc-info", "-P", p, "-n", n, "-s", "-H"); strings.TrimSpace(r.Stdout) != "STOPPED" {
+		t.Errorf("lxc-autostart started a container another tool holds: %s", r)
+		testutil.Run(t, "lxc-stop", "-P", p, "-n", n, "-k")
+	}
+	if _, err := os.Stat(cfg); err != nil {
 		t.Errorf("a refused start removed the container: %v", err)
 	}
 	// The holder dies: the marker stays, unlocked.

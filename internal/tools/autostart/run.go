@@ -11,6 +11,7 @@ import (
 
 	"github.com/golxc/golxc/internal/cli"
 	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/container"
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/launch"
 	"github.com/golxc/golxc/internal/lxcpath"
@@ -185,6 +186,11 @@ func sleep(s int) {
 func start(x *cli.Ctx, name string) error {
 	cx := *x
 	cx.Name = name
+	// What lxc-start refuses (a container being made or destroyed, one
+	// LXC's own monitor runs), a boot must not start either.
+	if err := container.Startable(container.Ref{LXCPath: x.LXCPath, Name: name}, func(m string) { x.Warnf("%s", m) }); err != nil {
+		return err
+	}
 	spec, err := launch.Prepare(&cx, launch.Options{})
 	if err != nil {
 		return err
