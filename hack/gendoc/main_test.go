@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/storage"
 	"github.com/golxc/golxc/internal/testutil"
 	"github.com/golxc/golxc/internal/tools/all"
 )
@@ -110,6 +111,26 @@ func TestConfigPages(t *testing.T) {
 	for _, p := range []string{"man5/lxc.conf.5", "man5/lxc-usernet.5", "man7/lxc.7"} {
 		if s := render(t, filepath.Join(dir, p)); !strings.Contains(s, "SEE ALSO") {
 			t.Errorf("%s has no SEE ALSO", p)
+		}
+	}
+}
+
+// lxc.rootfs.path's entry says which storage types golxc refuses: a
+// reader of lxc.container.conf(5) must not learn of a type as usable
+// that the tools reject.
+func TestRootfsTypesRefusedDocumented(t *testing.T) {
+	d, ok := config.DocFor("lxc.rootfs.path")
+	if !ok {
+		t.Fatal("lxc.rootfs.path has no KeyDoc")
+	}
+	for _, typ := range []string{storage.Dir, storage.Btrfs, storage.Overlay, storage.Loop, storage.LVM, storage.ZFS, storage.RBD, storage.NBD} {
+		if !strings.Contains(d.Doc, "`"+typ+":") {
+			t.Errorf("lxc.rootfs.path's doc does not name %s:", typ)
+			continue
+		}
+		refused := regexp.MustCompile("`" + typ + ":[^`]*`[^.;]*refused").MatchString(d.Doc)
+		if refused == storage.Supported(typ) {
+			t.Errorf("lxc.rootfs.path's doc: %s: documented refused %v, but supported %v", typ, refused, storage.Supported(typ))
 		}
 	}
 }

@@ -88,7 +88,8 @@ var keyDocs = map[string]KeyDoc{
 	// ---- Root filesystem and mounts ---------------------------------
 	"lxc.rootfs.path": {Key: "lxc.rootfs.path", Section: "Root filesystem and mounts", Value: "[TYPE:]PATH", Default: "none: the host's root is shared",
 		Doc: "The container's root filesystem. TYPE is the storage backend: `dir:` (a directory, the default), `btrfs:` (a subvolume), " +
-			"`overlay:LOWER:UPPER` (an overlay, made by lxc-copy -s), `loop:FILE`, `lvm:/dev/VG/LV`, `zfs:DATASET`, `rbd:`, `nbd:`. " +
+			"`overlay:LOWER:UPPER` (an overlay, made by lxc-copy -s), `loop:FILE`, `lvm:/dev/VG/LV`, `zfs:DATASET`. " +
+			"`rbd:` and `nbd:` (LXC's Ceph RBD and network block device backends) are refused by golxc with one line. " +
 			"lxc-create writes `dir:LXCPATH/NAME/rootfs`. The getter prints the path without the TYPE."},
 	"lxc.rootfs.mount": {Key: "lxc.rootfs.mount", Section: "Root filesystem and mounts", Value: "PATH",
 		Doc: "The host directory the root filesystem is mounted on before the container pivots into it."},
