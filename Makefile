@@ -181,13 +181,14 @@ bench: build
 	@./scripts/install-deps.sh bench
 	./bench/run.sh
 
+# The pages name the build they document: the same -X flags as the tools.
 man: FORCE
 	@rm -rf build/man && mkdir -p build/man
-	$(GO) run ./hack/gendoc man build/man
+	$(GO) run -ldflags "$(LDFLAGS)" ./hack/gendoc man build/man
 
 completion: FORCE
 	@rm -rf build/completion && mkdir -p build/completion
-	$(GO) run ./hack/gendoc completion build/completion
+	$(GO) run -ldflags "$(LDFLAGS)" ./hack/gendoc completion build/completion
 
 # ---- Install -------------------------------------------------------------
 #

@@ -16,12 +16,15 @@
 package package_test
 
 import (
+	"compress/gzip"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -243,6 +246,25 @@ func TestInstallRemovePurgeBoot(t *testing.T) {
 	t.Logf("booted, nested container run, stopped in %v", time.Since(start).Round(time.Second))
 }
 
+// gunzip returns the text of a gzipped file.
+func gunzip(t *testing.T, p string) string {
+	t.Helper()
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	b, err := io.ReadAll(z)
+	if err != nil {
+		t.Fatalf("%s: %v", p, err)
+	}
+	return string(b)
+}
+
 func readFile(t *testing.T, p string) string {
 	t.Helper()
 	b, err := os.ReadFile(p)
@@ -290,6 +312,17 @@ func checkInstalled(t *testing.T, root string) {
 	}
 	if r := inRoot(t, root, "lxc-start", "--help"); !strings.Contains(r.Stderr, "LXC 5.0.2 compatible)\n") {
 		t.Errorf("lxc-start --help has no build footer: %s", r)
+	}
+	// The man pages name the same build as the binary.
+	if m := regexp.MustCompile(`\(commit ([0-9a-f]{12}),`).FindStringSubmatch(mustInRoot(t, root, "golxc", "--version")); m == nil {
+		t.Errorf("golxc --version names no commit")
+	} else {
+		for _, page := range []string{"usr/share/man/man1/lxc-start.1.gz", "usr/share/man/man5/lxc.container.conf.5.gz"} {
+			text := gunzip(t, filepath.Join(root, page))
+			if !strings.Contains(text, "commit "+m[1]) || strings.Contains(text, "golxc dev") {
+				t.Errorf("/%s does not name the packaged build (commit %s)", page, m[1])
+			}
+		}
 	}
 	if out := mustInRoot(t, root, "lxc-config", "lxc.lxcpath"); out != "/var/lib/lxc\n" {
 		t.Errorf("lxc-config lxc.lxcpath: %q", out)
