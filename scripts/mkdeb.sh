@@ -67,8 +67,24 @@ find "$root/usr/share/man" -type f ! -name '*.gz' -exec gzip -9n {} +
 size=$(find "$root" -path "$root/DEBIAN" -prune -o -printf '%y %s\n' |
 	awk '$1 == "f" { s += int(($2 + 1023) / 1024); next } { s += 1 } END { print s }')
 
+# Built-Using (Debian policy 7.8): the C libraries linked statically into
+# what the package ships, so the archive keeps their sources as the
+# LGPL asks. glibc: golxc's namespace-join constructor and lxc-user-nic
+# are linked with -static; musl: the supervisor golxc embeds, when
+# musl-gcc built it (a musl binary carries none of glibc's messages).
+built_using=
+src_of() { dpkg-query -W -f '${source:Package} (= ${source:Version})' "$1" 2>/dev/null; }
+if grep -aqs 'Fatal glibc error' "$root/usr/bin/golxc" "$root/usr/libexec/lxc/lxc-user-nic"; then
+	built_using=$(src_of libc6-dev)
+fi
+if [ -f internal/supervisor/bin/golxc-supervisor ] && ! grep -aqs glibc internal/supervisor/bin/golxc-supervisor; then
+	musl=$(src_of musl-dev)
+	[ -z "$musl" ] || built_using=${built_using:+$built_using, }$musl
+fi
+
 sed -e "s|@VERSION@|$version|" -e "s|@ARCH@|$arch|" -e "s|@INSTALLED_SIZE@|$size|" \
-	-e "s|@MAINTAINER@|$maintainer|" packaging/deb/control.in >"$root/DEBIAN/control"
+	-e "s|@MAINTAINER@|$maintainer|" -e "s|@BUILT_USING@|$built_using|" -e '/^Built-Using: $/d' \
+	packaging/deb/control.in >"$root/DEBIAN/control"
 install -m 0644 packaging/deb/conffiles "$root/DEBIAN/conffiles"
 install -m 0755 packaging/deb/postinst packaging/deb/prerm packaging/deb/postrm "$root/DEBIAN/"
 # Every conffile must be in the tree (a typo would make dpkg-deb fail late).

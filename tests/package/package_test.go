@@ -69,6 +69,27 @@ func TestControl(t *testing.T) {
 			t.Errorf("%s: %q, want %q", name, got, want)
 		}
 	}
+	// The C libraries linked statically are named, with the exact source
+	// versions this host built with, and their licences are in copyright.
+	builtUsing := field(t, pkg, "Built-Using")
+	for lib, dev := range map[string]string{"glibc": "libc6-dev", "musl": "musl-dev"} {
+		v, err := exec.Command("dpkg-query", "-W", "-f", "${source:Version}", dev).Output()
+		if err != nil {
+			if lib == "glibc" {
+				t.Fatalf("dpkg-query %s: %v (the package build needs it)", dev, err)
+			}
+			continue // no musl-gcc: the supervisor is glibc's
+		}
+		if want := lib + " (= " + string(v) + ")"; !strings.Contains(builtUsing, want) {
+			t.Errorf("Built-Using %q lacks %s", builtUsing, want)
+		}
+	}
+	copyright := readFile(t, filepath.Join(testutil.RepoRoot(), "packaging/deb/copyright"))
+	for _, l := range []string{"License: LGPL-2.1+", "License: MIT"} {
+		if !strings.Contains(copyright, "\n"+l+"\n") {
+			t.Errorf("copyright has no %q paragraph", l)
+		}
+	}
 	size, err := strconv.Atoi(field(t, pkg, "Installed-Size"))
 	if err != nil || size <= 0 || size > 12*1024 {
 		t.Errorf("Installed-Size %d KiB (%v), budget 12 MiB", size, err)
