@@ -475,9 +475,21 @@ func bootNested(t *testing.T, p, name, root string) {
 	}
 	testutil.WriteFile(t, filepath.Join(root, "root/inner.conf"), "lxc.net.0.type = empty\nlxc.start.auto = 1\n", 0o644)
 
+	// The packaged binary, run from a copy: the tree's own /usr/bin/golxc
+	// goes while the package is removed inside the container.
+	bin := t.TempDir()
+	copyFile(t, filepath.Join(root, "usr/bin/golxc"), filepath.Join(bin, "golxc"))
+	if err := os.Chmod(filepath.Join(bin, "golxc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tool := range []string{"lxc-start", "lxc-stop", "lxc-attach", "lxc-info"} {
+		if err := os.Symlink("golxc", filepath.Join(bin, tool)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	packaged := func(tool string, args ...string) testutil.Result {
 		t.Helper()
-		return testutil.RunCmd(t, exec.Command(filepath.Join(root, "usr/bin", tool), append([]string{"-P", p, "-n", name}, args...)...))
+		return testutil.RunCmd(t, exec.Command(filepath.Join(bin, tool), append([]string{"-P", p, "-n", name}, args...)...))
 	}
 	if r := packaged("lxc-start"); r.Code != 0 {
 		t.Fatalf("packaged lxc-start of the tree: %s", r)
@@ -536,6 +548,26 @@ func bootNested(t *testing.T, p, name, root string) {
 		t.Errorf("nested container %s after lxc.service stopped", s)
 	}
 	mustInside("lxc-destroy", "-n", "inner")
+
+	// Removing the package stops the containers (as Debian's lxc does:
+	// no other tool set can see a golxc monitor) and keeps them.
+	mustInside("lxc-create", "-n", "inner2", "-t", "busybox", "-f", "/root/inner.conf")
+	mustInside("systemctl", "restart", "lxc.service")
+	mustInside("lxc-wait", "-n", "inner2", "-s", "RUNNING", "-t", "30")
+	// The package file for the reinstall: /tmp is emptied at boot.
+	copyFile(t, deb(t), filepath.Join(root, "root/golxc.deb"))
+	mustInside("dpkg", "-r", "golxc")
+	monitors := `for f in /proc/[0-9]*/cmdline; do tr '\0' ' ' <"$f"; echo; done | grep -c '^\[lxc monitor\]' || true`
+	if n := mustInside("sh", "-c", monitors); n != "0" {
+		t.Errorf("%s container monitors still run after dpkg -r golxc", n)
+	}
+	if r := inside("test", "-f", "/var/lib/lxc/inner2/config"); r.Code != 0 {
+		t.Errorf("dpkg -r golxc removed a container: %s", r)
+	}
+	mustInside("dpkg", "-i", "/root/golxc.deb")
+	mustInside("rm", "/root/golxc.deb")
+	// The reinstall's postinst started lxc.service, which started inner2.
+	mustInside("lxc-destroy", "-f", "-n", "inner2")
 
 	if r := packaged("lxc-stop", "-t", "30"); r.Code != 0 {
 		t.Errorf("packaged lxc-stop of the tree: %s", r)
