@@ -88,13 +88,34 @@ func (h *Host) Rooted() *Host {
 	return r
 }
 
+// Note is a cgroup directory Create is about to make (Ino == 0) or has
+// made (Ino is its inode number, which the kernel never gives another
+// cgroup while the host runs). Parent marks a directory between the
+// hierarchy root and the leaf (lxc.cgroup.dir) that did not exist.
+type Note struct {
+	Path   string
+	Ino    uint64
+	Parent bool
+}
+
 // Create makes a cgroup named leaf next to this process's cgroup in every
 // hierarchy (under dir, a relative path such as lxc.cgroup.dir, when set).
 // If the name is taken by a non-empty cgroup, LXC's "-1" … "-999" suffixes
 // are tried; an empty leftover of ours is reused.
 func (h *Host) Create(dir, leaf string) (*Cgroup, error) {
+	return h.CreateNoted(dir, leaf, nil)
+}
+
+// CreateNoted is Create telling note about every directory before it
+// makes it and again once made, so that a record of what a boot made can
+// be written before anything exists (the monitor may be killed at any
+// instruction).
+func (h *Host) CreateNoted(dir, leaf string, note func(Note)) (*Cgroup, error) {
 	if strings.Contains(dir, "..") || filepath.IsAbs(dir) {
 		return nil, fmt.Errorf("invalid cgroup directory %q: must be relative without '..'", dir)
+	}
+	if note == nil {
+		note = func(Note) {}
 	}
 	var lastErr error
 	for i := 0; i < 1000; i++ {
@@ -102,7 +123,7 @@ func (h *Host) Create(dir, leaf string) (*Cgroup, error) {
 		if i > 0 {
 			name = fmt.Sprintf("%s-%d", leaf, i)
 		}
-		cg, err := h.tryCreate(dir, name)
+		cg, err := h.tryCreate(dir, name, note)
 		if err == nil {
 			return cg, nil
 		}
@@ -114,7 +135,10 @@ func (h *Host) Create(dir, leaf string) (*Cgroup, error) {
 	return nil, lastErr
 }
 
-func (h *Host) tryCreate(dir, name string) (*Cgroup, error) {
+func (h *Host) tryCreate(dir, name string, note func(Note)) (*Cgroup, error) {
+	if note == nil {
+		note = func(Note) {}
+	}
 	cg := &Cgroup{Host: h, Leaf: name, Paths: map[*Hierarchy]string{}}
 	ok := false
 	defer func() {
@@ -125,13 +149,23 @@ func (h *Host) tryCreate(dir, name string) (*Cgroup, error) {
 	}()
 	for _, hy := range h.Hierarchies {
 		parent := filepath.Join(hy.Mount, hy.Base, dir)
-		made, err := mkdirCgroup(hy, hy.Mount, parent)
-		cg.Made = append(cg.Made, made...)
-		if err != nil {
-			return nil, err
-		}
 		p := filepath.Join(parent, name)
-		if err := os.Mkdir(p, 0o755); err != nil {
+		var err error
+		// A parent another container's teardown removed between our
+		// mkdirCgroup and Mkdir is made again.
+		for try := 0; try < 3; try++ {
+			var made []string
+			made, err = mkdirCgroup(hy, hy.Mount, parent, note)
+			cg.Made = append(cg.Made, made...)
+			if err != nil {
+				return nil, err
+			}
+			note(Note{Path: p})
+			if err = os.Mkdir(p, 0o755); err == nil || !os.IsNotExist(err) {
+				break
+			}
+		}
+		if err != nil {
 			if os.IsExist(err) && empty(p) {
 				// A leftover of ours with no processes: take it over.
 				if rmErr := removeTree(p); rmErr == nil {
@@ -146,6 +180,7 @@ func (h *Host) tryCreate(dir, name string) (*Cgroup, error) {
 			}
 		}
 		cg.Paths[hy] = p
+		note(Note{Path: p, Ino: Ino(p)})
 		if hy.Has("cpuset") {
 			if err := initCpuset(p); err != nil {
 				return nil, err
@@ -156,9 +191,22 @@ func (h *Host) tryCreate(dir, name string) (*Cgroup, error) {
 	return cg, nil
 }
 
+// Ino returns the inode number of a cgroup directory, 0 if it is gone.
+func Ino(dir string) uint64 {
+	var st unix.Stat_t
+	if err := unix.Lstat(dir, &st); err != nil {
+		return 0
+	}
+	return st.Ino
+}
+
 // mkdirCgroup makes dir and its missing parents below root and returns
-// the directories it made, parents first.
-func mkdirCgroup(hy *Hierarchy, root, dir string) ([]string, error) {
+// the directories it made, parents first; note hears of each before and
+// after it is made.
+func mkdirCgroup(hy *Hierarchy, root, dir string, note func(Note)) ([]string, error) {
+	if note == nil {
+		note = func(Note) {}
+	}
 	if _, err := os.Stat(dir); err == nil {
 		return nil, nil
 	}
@@ -171,12 +219,14 @@ func mkdirCgroup(hy *Hierarchy, root, dir string) ([]string, error) {
 	}
 	var made []string
 	for _, d := range missing {
+		note(Note{Path: d, Parent: true})
 		if err := os.Mkdir(d, 0o755); err != nil {
 			if os.IsExist(err) {
 				continue // made meanwhile by another start: not ours
 			}
 			return made, fmt.Errorf("create cgroup %s: %w", d, err)
 		}
+		note(Note{Path: d, Ino: Ino(d), Parent: true})
 		made = append(made, d)
 		if hy.Has("cpuset") {
 			if err := initCpuset(d); err != nil {
@@ -537,13 +587,14 @@ func Open(h *Host, paths map[string]string) *Cgroup {
 // CreateExact makes the cgroup at path (relative to each hierarchy's
 // base) in every hierarchy, as lxc.cgroup.dir.container and .monitor name
 // one: no retry suffix, and an existing one is an error, as in LXC. Its
-// missing parents are recorded in Made.
-func (h *Host) CreateExact(path string) (*Cgroup, error) {
+// missing parents are recorded in Made; note is told as for CreateNoted
+// (nil: nothing to tell).
+func (h *Host) CreateExact(path string, note func(Note)) (*Cgroup, error) {
 	if strings.Contains(path, "..") || filepath.IsAbs(path) || strings.Trim(path, "/") == "" {
 		return nil, fmt.Errorf("invalid cgroup path %q: must be relative without '..'", path)
 	}
 	path = strings.Trim(path, "/")
-	cg, err := h.tryCreate(filepath.Dir(path), filepath.Base(path))
+	cg, err := h.tryCreate(filepath.Dir(path), filepath.Base(path), note)
 	if errors.Is(err, unix.EEXIST) {
 		return nil, fmt.Errorf("cgroup %s already exists and is in use", path)
 	}
@@ -574,6 +625,24 @@ func (cg *Cgroup) Child(name string) (*Cgroup, error) {
 // initialised on v1), for cgroups the configuration names outside a
 // container's (lxc.cgroup.dir.monitor.pivot).
 func MkdirAll(h *Hierarchy, dir string) error {
-	_, err := mkdirCgroup(h, h.Mount, dir)
+	_, err := mkdirCgroup(h, h.Mount, dir, nil)
 	return err
+}
+
+// At returns the cgroup made of the given directories, each matched to
+// the hierarchy mounted above it (directories under no hierarchy of this
+// host are left out). Recovery after a killed monitor uses it to kill and
+// remove what the monitor recorded.
+func (h *Host) At(dirs []string) *Cgroup {
+	cg := &Cgroup{Host: h, Paths: map[*Hierarchy]string{}}
+	for _, d := range dirs {
+		for _, hy := range h.Hierarchies {
+			if strings.HasPrefix(d, hy.Mount+"/") && cg.Paths[hy] == "" {
+				cg.Paths[hy] = d
+				cg.Leaf = filepath.Base(d)
+				break
+			}
+		}
+	}
+	return cg
 }

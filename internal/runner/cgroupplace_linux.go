@@ -19,11 +19,13 @@ type cgroupPlace struct {
 	exact     string // CreateExact(exact): lxc.cgroup.dir.container/monitor
 }
 
-func (p cgroupPlace) create(h *cgroup.Host) (*cgroup.Cgroup, error) {
+// create makes the cgroup, telling note (nil: nobody) about each
+// directory before and after it is made (cgroup.Host.CreateNoted).
+func (p cgroupPlace) create(h *cgroup.Host, note func(cgroup.Note)) (*cgroup.Cgroup, error) {
 	if p.exact != "" {
-		return h.CreateExact(p.exact)
+		return h.CreateExact(p.exact, note)
 	}
-	return h.Create(p.dir, p.leaf)
+	return h.CreateNoted(p.dir, p.leaf, note)
 }
 
 // payloadPlace and monitorPlace follow LXC: lxc.cgroup.dir.container

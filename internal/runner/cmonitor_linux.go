@@ -334,7 +334,7 @@ func (m *Monitor) handOver(ctlFD int) error {
 	// The monitor's own cgroup (lxc.monitor.NAME), entered by the monitor
 	// after we return, as LXC's monitor sits in one.
 	made := m.limits().Made
-	if mc, err := monitorPlace(c, cgroupPattern(), m.spec.Name).create(m.host); err == nil {
+	if mc, err := monitorPlace(c, cgroupPattern(), m.spec.Name).create(m.host, nil); err == nil {
 		for h, d := range mc.Paths {
 			// Left for the base the cgroups were made in, so an
 			// lxc.cgroup.dir we made can go.

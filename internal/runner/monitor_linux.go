@@ -646,7 +646,7 @@ func (m *Monitor) createCgroups() error {
 	c := m.cfg
 	// m.host still holds the bases read before the monitor moved into its
 	// own leaf, so payload and monitor cgroups are siblings, as in LXC.
-	cg, err := payloadPlace(c, cgroupPattern(), m.spec.Name).create(m.host)
+	cg, err := payloadPlace(c, cgroupPattern(), m.spec.Name).create(m.host, nil)
 	if err != nil {
 		return fmt.Errorf("create container cgroup: %w", err)
 	}
@@ -892,7 +892,7 @@ func (m *Monitor) enterMonitorCgroup() {
 	if m.spec.Foreground || m.monCg != nil || m.host == nil {
 		return
 	}
-	cg, err := monitorPlace(m.cfg, cgroupPattern(), m.spec.Name).create(m.host)
+	cg, err := monitorPlace(m.cfg, cgroupPattern(), m.spec.Name).create(m.host, nil)
 	if err != nil {
 		m.log.Warnf("create monitor cgroup: %v", err)
 		return
