@@ -14,8 +14,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
+	"github.com/golxc/golxc/internal/bootrec"
 	"github.com/golxc/golxc/internal/testutil"
 )
 
@@ -27,6 +29,14 @@ func main() {
 		return
 	}
 	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "golxc-test-*"))
+	// Boot records of containers whose lxcpath is gone already.
+	recs, _ := filepath.Glob(bootrec.Path(filepath.Join(os.TempDir(), "golxc-test-*"), ""))
+	for _, r := range recs {
+		dir := strings.TrimPrefix(r, strings.TrimSuffix(bootrec.Path("/", ""), "/"))
+		if !slices.Contains(dirs, dir) {
+			dirs = append(dirs, dir)
+		}
+	}
 	dirty := false
 	for _, dir := range dirs {
 		for _, l := range testutil.Reap(dir) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/golxc/golxc/internal/bootrec"
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/hooks"
@@ -120,6 +121,11 @@ func destroyLocked(ref Ref, cfgPath string, opt DestroyOptions, incomplete bool)
 	}
 	if ctl.IsRunning(ref.LXCPath, ref.Name) {
 		return &DestroyError{fmt.Sprintf("container %s is not stopped", ref.Name)}
+	}
+	// What a killed monitor left (tasks, cgroups, network state) goes
+	// first: nothing may run in a rootfs that is being removed.
+	if _, err := bootrec.Recover(ref.LXCPath, ref.Name); err != nil {
+		return fmt.Errorf("clean up after the dead monitor of %s: %w", ref.Name, err)
 	}
 	return destroyStoppedLocked(ref, cfgPath, opt, incomplete)
 }

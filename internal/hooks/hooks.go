@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 )
 
 // Env is the hook environment LXC documents (layout.md §6.3).
@@ -129,6 +130,10 @@ func runOne(value, section, typ string, env *Env, extraArgs, extraEnv []string) 
 	cmd.Stdout = nil
 	cmd.Stderr = &stderr
 	cmd.Stdin = nil
+	// A hook dies with the process that runs it (a killed monitor or
+	// tool): nothing it would wait for is left to wait for, and a hook
+	// that blocks must not outlive its container.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if len(msg) > 400 {

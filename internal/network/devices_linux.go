@@ -11,6 +11,8 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/bootrec"
 )
 
 // setupVeth makes a veth pair whose container end is born inside the
@@ -77,6 +79,7 @@ func (d *Devices) setupVeth(n *nic) (err error) {
 	if c.VethTxQueues > 0 && c.VethRxQueues == 0 {
 		v.PeerNumRxQueues = uint32(defaultQueues())
 	}
+	d.note(bootrec.Entry{Kind: bootrec.KindVeth, Name: veth1})
 	if err := d.host.LinkAdd(v); err != nil {
 		return kernelFeature("veth", fmt.Errorf("create veth pair %s/%s: %w", veth1, veth2, err))
 	}
@@ -88,6 +91,7 @@ func (d *Devices) setupVeth(n *nic) (err error) {
 		d.host.LinkDel(&netlink.Veth{LinkAttrs: la})
 		return fmt.Errorf("find new veth %s: %w", veth1, err)
 	}
+	d.note(bootrec.Entry{Kind: bootrec.KindVeth, Name: veth1, Index: host1.Attrs().Index})
 	rev.Add(func() {
 		if err := d.host.LinkDel(host1); err != nil {
 			d.log.Warnf("lxc.net.%d: remove veth %s: %v", c.Index, veth1, err)
@@ -171,6 +175,7 @@ func (d *Devices) attach(n *nic, br, veth netlink.Link, rev *reverter) error {
 		if _, err := exec.LookPath("ovs-vsctl"); err != nil {
 			return fmt.Errorf("%s is an Open vSwitch bridge but ovs-vsctl is not installed", c.Link)
 		}
+		d.note(bootrec.Entry{Kind: bootrec.KindOVSPort, Link: c.Link, Name: name})
 		if err := ovs("add-port", c.Link, name); err != nil {
 			return err
 		}
@@ -305,6 +310,7 @@ func (d *Devices) setupRouter(n *nic, veth netlink.Link) error {
 // addHostRoute adds a device route on the host as LXC does (scope link,
 // protocol boot).
 func (d *Devices) addHostRoute(idx int, dst *net.IPNet) error {
+	d.note(bootrec.Entry{Kind: bootrec.KindRoute, Index: idx, Link: d.linkName(idx), IP: dst.String()})
 	return d.host.RouteAdd(&netlink.Route{
 		LinkIndex: idx,
 		Dst:       dst,
@@ -325,7 +331,16 @@ func (d *Devices) neighProxy(idx int, ip net.IP, del bool) error {
 	if del {
 		return d.host.NeighDel(ne)
 	}
+	d.note(bootrec.Entry{Kind: bootrec.KindNeigh, Index: idx, Link: d.linkName(idx), IP: ip.String()})
 	return d.host.NeighAdd(ne)
+}
+
+// linkName is the name of host link idx, for the boot record.
+func (d *Devices) linkName(idx int) string {
+	if l, err := d.host.LinkByIndex(idx); err == nil {
+		return l.Attrs().Name
+	}
+	return ""
 }
 
 // parseCIDRKeepHost parses ADDR/PREFIX keeping ADDR as written, as LXC
@@ -514,6 +529,7 @@ func (d *Devices) setupPhys(n *nic) error {
 	}
 	a := l.Attrs()
 	ps := &physState{origName: a.Name, origMTU: a.MTU, origMAC: append(net.HardwareAddr{}, a.HardwareAddr...), hostIndex: a.Index}
+	d.note(bootrec.Entry{Kind: bootrec.KindPhys, Name: a.Name, Index: a.Index, MTU: a.MTU, MAC: a.HardwareAddr.String()})
 	n.phys, n.hostName = ps, c.Link
 	rev := &reverter{}
 	defer rev.Fail()

@@ -21,6 +21,7 @@ import (
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/golxc/golxc/internal/bootrec"
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/hooks"
@@ -35,6 +36,10 @@ type Context struct {
 	InitPID int
 	Log     *log.Logger
 	HookEnv *hooks.Env
+	// Record, when set, is told about host-side state before it is made
+	// (and again with its identity once made), so that what a killed
+	// monitor leaves can be found and removed (package bootrec).
+	Record func(bootrec.Entry)
 }
 
 // Devices records what Setup created, for Teardown and for lxc-info.
@@ -159,6 +164,13 @@ func Setup(ctx *Context) (_ *Devices, err error) {
 	}
 	d.devs = d.describe()
 	return d, nil
+}
+
+// note records host-side state in the boot record, if there is one.
+func (d *Devices) note(e bootrec.Entry) {
+	if d.ctx.Record != nil {
+		d.ctx.Record(e)
+	}
 }
 
 // open gets the namespaces and the two netlink handles.

@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/golxc/golxc/internal/bootrec"
 	"github.com/golxc/golxc/internal/cgroup"
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/ctl"
@@ -89,6 +90,14 @@ type Monitor struct {
 	handingOver bool
 	cgroupFD    *os.File    // the cgroup2 payload directory, for the clone
 	proc        *os.Process // stage-2, then the container's init
+
+	// rec is this boot's record of what it made on the host, so that the
+	// next lxc-start, lxc-stop or lxc-destroy can remove it if we are
+	// killed (package bootrec).
+	rec *bootrec.Record
+	// leftovers: a teardown step failed, so the record stays for the
+	// next operation to finish the job.
+	leftovers bool
 }
 
 type waiter struct {
@@ -126,9 +135,32 @@ func Run(spec *Spec, started func(error)) Result {
 		return Result{}
 	}
 	defer m.closeListener()
+	// The command socket is ours, so no other monitor of this container
+	// runs: whatever a killed one left is removed before this boot makes
+	// anything.
+	rec, err := bootrec.Begin(spec.LXCPath, spec.Name, func(res bootrec.Result, err error) {
+		if err != nil {
+			m.log.Errorf("the container's last monitor died; cleaning up after it: %v", err)
+			return
+		}
+		m.log.Infof("the container's last monitor died; cleaning up after it: %s", res)
+	})
+	if err != nil {
+		report(err)
+		return Result{}
+	}
+	m.rec = rec
+	defer func() {
+		if m.leftovers {
+			m.rec.Release()
+		} else {
+			m.rec.Done()
+		}
+	}()
 	m.setState(ctl.Starting)
 	go m.serve()
 	if spec.PidFile != "" {
+		m.rec.Add(bootrec.Entry{Kind: bootrec.KindPidFile, Path: spec.PidFile})
 		if err := os.WriteFile(spec.PidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
 			m.log.Errorf("write pid file %s: %v", spec.PidFile, err)
 		}
@@ -172,6 +204,7 @@ func Run(spec *Spec, started func(error)) Result {
 			break
 		}
 		m.log.Infof("container requested reboot")
+		m.restartRecord()
 		m.setState(ctl.Starting)
 		// Reload the configuration from disk for the new boot, as LXC does.
 		if c, err := reloadConfig(spec); err == nil {
@@ -420,6 +453,7 @@ func (m *Monitor) startOnce() (err error) {
 		m.pidfd = pfd
 	}
 	m.hookEnv.PID = cmd.Process.Pid
+	m.rec.Add(bootrec.Entry{Kind: bootrec.KindProc, PID: cmd.Process.Pid, Start: bootrec.StartTime(cmd.Process.Pid)})
 	m.log.Tracef("stage-2 started as pid %d", cmd.Process.Pid)
 	m.proc = cmd.Process
 	if err := m.coreScheduling(cmd.Process.Pid); err != nil {
@@ -450,7 +484,7 @@ func (m *Monitor) startOnce() (err error) {
 			return err
 		}
 	} else if m.ns.owns("net") {
-		nd, err := network.Setup(&network.Context{Name: m.spec.Name, LXCPath: m.spec.LXCPath, Config: c, InitPID: cmd.Process.Pid, Log: m.log, HookEnv: m.hookEnv})
+		nd, err := network.Setup(&network.Context{Name: m.spec.Name, LXCPath: m.spec.LXCPath, Config: c, InitPID: cmd.Process.Pid, Log: m.log, HookEnv: m.hookEnv, Record: m.record})
 		if err != nil {
 			return err
 		}
@@ -646,7 +680,7 @@ func (m *Monitor) createCgroups() error {
 	c := m.cfg
 	// m.host still holds the bases read before the monitor moved into its
 	// own leaf, so payload and monitor cgroups are siblings, as in LXC.
-	cg, err := payloadPlace(c, cgroupPattern(), m.spec.Name).create(m.host, nil)
+	cg, err := payloadPlace(c, cgroupPattern(), m.spec.Name).create(m.host, m.noteCgroup)
 	if err != nil {
 		return fmt.Errorf("create container cgroup: %w", err)
 	}
@@ -864,6 +898,7 @@ func (m *Monitor) teardown(target string) {
 	if cg != nil {
 		if err := cg.Remove(); err != nil {
 			m.log.Errorf("%v", err)
+			m.leftovers = true
 		}
 	}
 	if m.hookEnv != nil {
@@ -884,6 +919,37 @@ func (m *Monitor) teardown(target string) {
 	}
 }
 
+// record appends to this boot's record.
+func (m *Monitor) record(e bootrec.Entry) {
+	if err := m.rec.Add(e); err != nil {
+		m.log.Warnf("%v", err)
+	}
+}
+
+func (m *Monitor) noteCgroup(n cgroup.Note) {
+	m.record(bootrec.Entry{Kind: bootrec.KindCgroup, Path: n.Path, Ino: n.Ino, Parent: n.Parent})
+}
+
+// restartRecord starts the record over for a reboot: what the last boot
+// made is gone, except the monitor's own cgroup and the directories above
+// the cgroups, which the next boot uses again.
+func (m *Monitor) restartRecord() {
+	if err := m.rec.Reset(); err != nil {
+		m.log.Warnf("%v", err)
+	}
+	if m.spec.PidFile != "" {
+		m.record(bootrec.Entry{Kind: bootrec.KindPidFile, Path: m.spec.PidFile})
+	}
+	for _, p := range m.madeCgroups {
+		m.noteCgroup(cgroup.Note{Path: p, Ino: cgroup.Ino(p), Parent: true})
+	}
+	if m.monCg != nil {
+		for _, p := range m.monCg.Paths {
+			m.noteCgroup(cgroup.Note{Path: p, Ino: cgroup.Ino(p)})
+		}
+	}
+}
+
 // enterMonitorCgroup moves a daemon monitor into its own lxc.monitor.NAME
 // cgroup, as LXC does, once the container is RUNNING: migrating a process
 // takes the kernel's cgroup threadgroup lock (an RCU grace period on v1),
@@ -892,7 +958,7 @@ func (m *Monitor) enterMonitorCgroup() {
 	if m.spec.Foreground || m.monCg != nil || m.host == nil {
 		return
 	}
-	cg, err := monitorPlace(m.cfg, cgroupPattern(), m.spec.Name).create(m.host, nil)
+	cg, err := monitorPlace(m.cfg, cgroupPattern(), m.spec.Name).create(m.host, m.noteCgroup)
 	if err != nil {
 		m.log.Warnf("create monitor cgroup: %v", err)
 		return
@@ -919,6 +985,7 @@ func (m *Monitor) leaveMonitorCgroup() {
 	}
 	if err := m.monCg.Remove(); err != nil {
 		m.log.Debugf("remove monitor cgroup: %v", err)
+		m.leftovers = true
 	}
 	m.monCg = nil
 }

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/golxc/golxc/internal/bootrec"
 	"github.com/golxc/golxc/internal/mountinfo"
 	rand "github.com/golxc/golxc/internal/randbytes"
 )
@@ -299,6 +300,16 @@ func Reap(dir string) []string {
 	}
 	if len(left) > 0 {
 		time.Sleep(100 * time.Millisecond)
+	}
+	// The record of what a boot made outlives a killed monitor: what it
+	// lists is removed the way the next lxc-start would.
+	for _, name := range bootrec.List(dir) {
+		res, err := bootrec.Recover(dir, name)
+		if err != nil {
+			left = append(left, fmt.Sprintf("boot record of %s: %s; %v", name, res, err))
+		} else {
+			left = append(left, fmt.Sprintf("boot record of %s: %s", name, res))
+		}
 	}
 	for name := range names {
 		for _, cg := range CgroupsNamed(name) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/golxc/golxc/internal/bootrec"
 	"github.com/golxc/golxc/internal/cli"
 	"github.com/golxc/golxc/internal/ctl"
 )
@@ -57,6 +58,19 @@ func run(x *cli.Ctx) error {
 		return x.Errorf("--nolock may only be used with -k")
 	}
 	if !ctl.IsRunning(x.LXCPath, x.Name) {
+		// A monitor that was killed leaves its record: remove what it
+		// left. Tasks still running without it (lxc.monitor.signal.pdeath
+		// = 0) are killed, which is a stop.
+		res, err := bootrec.Recover(x.LXCPath, x.Name)
+		if err != nil {
+			return x.Errorf("clean up after the dead monitor of %s: %v", x.Name, err)
+		}
+		if res.Found {
+			x.Log.Infof("the monitor of %s had died: %s", x.Name, res)
+		}
+		if res.Running {
+			return nil
+		}
 		return x.Failf(2, "%s is not running", x.Name)
 	}
 	wait := time.Duration(timeout) * time.Second
