@@ -38,9 +38,15 @@ var signalNames = map[string]int{
 
 const sigRTMin, sigRTMax = 34, 64
 
+// maxSignal is the highest signal number of Linux (SIGRTMAX).
+const maxSignal = sigRTMax
+
 // ParseSignal parses LXC's signal syntax (sig_parse): a number (any
-// base-0 spelling, not range checked, as LXC), SIG<NAME> (case-insensitive),
-// SIGRTMIN+N or SIGRTMAX-N within the real-time range. An empty value is 0.
+// base-0 spelling), SIG<NAME> (case-insensitive), SIGRTMIN+N or
+// SIGRTMAX-N within the real-time range. An empty value or 0 is 0 (the
+// key's default). Unlike LXC, a number that is no signal (above 64) is
+// refused here, not when the signal is sent: a container whose stop
+// signal cannot be sent could not be stopped.
 func ParseSignal(v string) (int, error) {
 	if v == "" {
 		return 0, nil
@@ -49,6 +55,9 @@ func ParseSignal(v string) (int, error) {
 		n, err := safeInt(v)
 		if err != nil || n < 0 {
 			return 0, fmt.Errorf("invalid signal number %q", v)
+		}
+		if n > maxSignal {
+			return 0, fmt.Errorf("%q is not a signal number (want 1-%d, SIGNAME, SIGRTMIN+N or SIGRTMAX-N)", v, maxSignal)
 		}
 		return n, nil
 	}

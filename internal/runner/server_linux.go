@@ -122,9 +122,22 @@ func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
 		if sig == 0 {
 			sig = m.cfg.StopSignal()
 		}
-		if sig == int(syscall.SIGKILL) && !cg.Empty() {
+		if sig != int(syscall.SIGKILL) {
+			// lxc.signal.stop first, as LXC; but a stop always ends
+			// with the container killed (an init that ignores the
+			// signal, or a signal that cannot be sent, must not leave
+			// lxc-stop -k or lxc-destroy -f waiting for ever).
+			if err := m.signalInit(syscall.Signal(sig)); err != nil {
+				m.log.Warnf("stop signal %d: %v; killing the container", sig, err)
+			} else {
+				m.killAfter(stopGrace)
+				m.reply(fd, ctl.Response{})
+				return true
+			}
+		}
+		if !cg.Empty() {
 			cg.Kill()
-		} else if err := m.signalInit(syscall.Signal(sig)); err != nil {
+		} else if err := m.signalInit(syscall.SIGKILL); err != nil {
 			m.fail(fd, "%v", err)
 			return true
 		}
@@ -245,6 +258,32 @@ func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
 		m.fail(fd, "unknown command %q", req.Cmd)
 	}
 	return true
+}
+
+// stopGrace is how long a container has to exit after lxc.signal.stop
+// (when that is not SIGKILL) before every task in it is killed.
+const stopGrace = 10 * time.Second
+
+// killAfter kills the container's tasks if the init running now still
+// runs after d.
+func (m *Monitor) killAfter(d time.Duration) {
+	m.mu.Lock()
+	pid := m.initPID
+	m.mu.Unlock()
+	time.AfterFunc(d, func() {
+		m.mu.Lock()
+		cg, now := m.cg, m.initPID
+		m.mu.Unlock()
+		if now == 0 || now != pid {
+			return
+		}
+		m.log.Warnf("the container did not stop %v after lxc.signal.stop: killing it", d)
+		if !cg.Empty() {
+			cg.Kill()
+		} else {
+			m.signalInit(syscall.SIGKILL)
+		}
+	})
 }
 
 // waitState answers when one of req.States is reached (or at once if the
