@@ -314,7 +314,7 @@ func (c *Container) Set(key, value string, src Source) error {
 		if errors.As(err, &pe) {
 			return err
 		}
-		return &ParseError{File: src.File, Line: src.Line, Key: key, Err: err}
+		return &ParseError{File: src.File, Line: src.Line, Key: key, Err: err, Value: value}
 	}
 	return nil
 }

@@ -12,7 +12,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+
+	"github.com/golxc/golxc/internal/quote"
 )
 
 // LineKind says what a line of a config file holds.
@@ -53,6 +56,10 @@ type ParseError struct {
 	Line int
 	Key  string
 	Err  error
+	// Value is the value the error is about: the message shows at most a
+	// short, escaped prefix of it (and of the key), however the reason
+	// quotes it.
+	Value string
 }
 
 func (e *ParseError) Error() string {
@@ -63,10 +70,29 @@ func (e *ParseError) Error() string {
 	if e.Line > 0 {
 		loc = fmt.Sprintf("%s:%d", loc, e.Line)
 	}
+	reason := shortenQuoted(fmt.Sprint(e.Err), e.Key, e.Value)
 	if e.Key != "" {
-		return fmt.Sprintf("%s: key %q: %v", loc, e.Key, e.Err)
+		return fmt.Sprintf("%s: key %s: %s", loc, quote.Short(e.Key), reason)
 	}
-	return fmt.Sprintf("%s: %v", loc, e.Err)
+	return fmt.Sprintf("%s: %s", loc, reason)
+}
+
+// shortenQuoted replaces a long key or value quoted (or written as is) in
+// an error message by its short, escaped form.
+func shortenQuoted(msg string, ss ...string) string {
+	for _, s := range ss {
+		if s == "" {
+			continue
+		}
+		short := quote.Short(s)
+		if q := strconv.Quote(s); q != short {
+			msg = strings.ReplaceAll(msg, q, short)
+		}
+		if len(s) > quote.MaxShown {
+			msg = strings.ReplaceAll(msg, s, short)
+		}
+	}
+	return msg
 }
 
 func (e *ParseError) Unwrap() error { return e.Err }
