@@ -116,14 +116,21 @@ func undo(entries []Entry) (Result, error) {
 		}
 	}
 	var leaves, intents, parents []string
+	confirmed := map[string]bool{}
+	for _, e := range entries {
+		if e.Kind == KindCgroup && e.Ino != 0 {
+			confirmed[e.Path] = true
+		}
+	}
 	for _, e := range entries {
 		if e.Kind != KindCgroup {
 			continue
 		}
 		switch {
-		case e.Ino == 0 && !e.Parent:
-			intents = append(intents, e.Path)
 		case e.Ino == 0:
+			if !confirmed[e.Path] {
+				intents = append(intents, e.Path)
+			}
 		case cgroup.Ino(e.Path) != e.Ino:
 			// Gone, or someone else's since.
 		case e.Parent:
@@ -162,10 +169,11 @@ func undo(entries []Entry) (Result, error) {
 	}
 	// A directory noted but not confirmed: the monitor died between
 	// mkdir and the next line, or the mkdir failed because the name was
-	// taken. Either way only an empty directory is removed (rmdir of a
-	// cgroup with tasks or children fails), nothing is killed.
-	for _, p := range intents {
-		if unix.Rmdir(p) == nil {
+	// taken (directories are only noted when they did not exist). Either
+	// way only an empty directory is removed (rmdir of a cgroup with
+	// tasks or children fails), nothing is killed; innermost first.
+	for i := len(intents) - 1; i >= 0; i-- {
+		if unix.Rmdir(intents[i]) == nil {
 			res.Cgroups++
 		}
 	}

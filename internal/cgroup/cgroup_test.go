@@ -3,10 +3,7 @@ package cgroup
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-
-	"github.com/golxc/golxc/internal/testutil"
 )
 
 func TestDetectFixtureHybrid(t *testing.T) {
@@ -65,49 +62,5 @@ func TestDeviceProgramAssembles(t *testing.T) {
 	}
 	if len(code)%8 != 0 || code[len(code)-8] != bpfExit {
 		t.Fatalf("program does not end in exit: % x", code[len(code)-8:])
-	}
-}
-
-// TestHostCgroupLifecycle creates a real cgroup in every hierarchy of this
-// host, moves a process in, writes keys, freezes, kills and removes it.
-func TestHostCgroupLifecycle(t *testing.T) {
-	testutil.Integration(t)
-	h, err := Detect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := testutil.UniqueName("lxc.payload.t")
-	cg, err := h.Create("", name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cg.Remove()
-	if u := cg.UnifiedPath(); u != "" {
-		rules := []DeviceRule{{Allow: false, Type: 'a', Major: -1, Minor: -1, Access: "rwm"}, {Allow: true, Type: 'c', Major: 1, Minor: 3, Access: "rwm"}}
-		if err := AttachDevicePolicy(u, rules); err != nil {
-			t.Fatalf("attach device program: %v", err)
-		}
-	}
-	if cg.HasV1Devices() {
-		rules := []DeviceRule{{Allow: false, Type: 'a'}, {Allow: true, Type: 'c', Major: 1, Minor: 3, Access: "rwm"}}
-		if err := cg.ApplyDevicesV1(rules); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if p := cg.Path("pids"); p != "" {
-		if err := cg.Set("pids.max", "50", false); err != nil {
-			t.Fatal(err)
-		}
-		if v, _ := cg.Get("pids.max"); strings.TrimSpace(v) != "50" {
-			t.Fatalf("pids.max = %q", v)
-		}
-	}
-	if err := cg.Remove(); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range cg.Paths {
-		if _, err := os.Stat(p); !os.IsNotExist(err) {
-			t.Fatalf("%s still exists", p)
-		}
 	}
 }
