@@ -181,9 +181,10 @@ type Container struct {
 	rootfsMountSet  bool
 	autodevTmpfsRaw int
 	capList         []string
-	includeDepth    int // guards against include loops
-	legacyNetIndex  int // device index for unindexed lxc.network.* keys
-	inInclude       int // >0 while applying an included file
+	includeDepth    int   // guards against include loops
+	bytesRead       int64 // by this Load, includes followed (MaxTotalSize)
+	legacyNetIndex  int   // device index for unindexed lxc.network.* keys
+	inInclude       int   // >0 while applying an included file
 	// legacyRootfsBackend is the value of a legacy lxc.rootfs.backend,
 	// used as the TYPE: prefix of a legacy lxc.rootfs, as lxc-update-config does.
 	legacyRootfsBackend string
@@ -221,9 +222,9 @@ func LoadWith(path string, opts LoadOptions) (*Container, error) {
 	c := NewContainer()
 	c.Options = opts
 	c.ConfigFile = path
-	data, err := os.ReadFile(path)
+	data, err := c.read(path)
 	if err != nil {
-		return nil, fmt.Errorf("read config %s: %w", path, err)
+		return nil, err
 	}
 	f, err := ParseFile(path, data)
 	if err != nil {
@@ -242,11 +243,25 @@ func LoadWith(path string, opts LoadOptions) (*Container, error) {
 	return c, nil
 }
 
+// read reads one configuration file of this Load (ReadConfigFile),
+// keeping the total under MaxTotalSize.
+func (c *Container) read(path string) ([]byte, error) {
+	data, err := ReadConfigFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config %s: %w", path, err)
+	}
+	c.bytesRead += int64(len(data))
+	if c.bytesRead > MaxTotalSize {
+		return nil, fmt.Errorf("read config %s: the configuration and its includes are larger than %d MiB", path, MaxTotalSize>>20)
+	}
+	return data, nil
+}
+
 // LoadFile applies the file at path on top of c, as lxc.include does.
 func (c *Container) LoadFile(path string) error {
-	data, err := os.ReadFile(path)
+	data, err := c.read(path)
 	if err != nil {
-		return fmt.Errorf("read config %s: %w", path, err)
+		return err
 	}
 	c.inInclude++
 	defer func() { c.inInclude-- }()
@@ -387,6 +402,9 @@ func (c *Container) include(path string) error {
 		return fmt.Errorf("include %s: %w", path, err)
 	}
 	if !st.IsDir() {
+		if !st.Mode().IsRegular() {
+			return fmt.Errorf("include %s: not a regular file or directory (%s)", path, fileKind(st.Mode()))
+		}
 		return c.LoadFile(path)
 	}
 	entries, err := os.ReadDir(path)
@@ -398,6 +416,7 @@ func (c *Container) include(path string) error {
 	// difference; with the usual NN-name.conf files the order is the same).
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
+		// Whatever the type: LoadFile refuses all but regular files.
 		if n := e.Name(); len(n) >= 6 && strings.HasSuffix(n, ".conf") {
 			names = append(names, n)
 		}

@@ -167,7 +167,7 @@ func ParseFile(path string, data []byte) (*File, error) {
 
 // ReadFile reads and splits the file at path.
 func ReadFile(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadConfigFile(path)
 	if err != nil {
 		return nil, err
 	}

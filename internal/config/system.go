@@ -123,7 +123,7 @@ func splitLinesKeepNL(data string) []string {
 func LoadSystem() *System {
 	s := DefaultSystem()
 	path := SystemConfigPath()
-	data, err := os.ReadFile(path)
+	data, err := ReadConfigFile(path)
 	if err != nil {
 		return s
 	}

@@ -6,9 +6,10 @@ package container
 
 import (
 	"fmt"
-	"os"
 	"regexp"
 	"strings"
+
+	"github.com/golxc/golxc/internal/config"
 
 	rand "github.com/golxc/golxc/internal/randbytes"
 )
@@ -25,7 +26,7 @@ type Unexpanded struct {
 // ReadUnexpanded reads path as LXC's config loader records it, expanding
 // the 'x' placeholders of hwaddr lines as LXC does when it loads a config.
 func ReadUnexpanded(path string) (*Unexpanded, error) {
-	data, err := os.ReadFile(path)
+	data, err := config.ReadConfigFile(path)
 	if err != nil {
 		return nil, err
 	}

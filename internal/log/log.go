@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/golxc/golxc/internal/quote"
 )
 
 // Level is a log priority, ordered as in LXC (TRACE lowest).
@@ -205,7 +207,9 @@ func (l *Logger) logf(depth int, lv Level, format string, args ...any) {
 	if l == nil {
 		return
 	}
-	msg := fmt.Sprintf(format, args...)
+	// Errors quote input with quote.Short; this catches any that does
+	// not, so no message echoes a huge value whole.
+	msg := quote.Cap(fmt.Sprintf(format, args...))
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.file != nil && l.level != NotSet && lv >= l.level {

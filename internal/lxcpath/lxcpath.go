@@ -11,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/golxc/golxc/internal/quote"
 )
 
 // ConfigName is the file whose presence makes a container "defined".
@@ -24,24 +26,37 @@ func ConfigPath(lxcpath, name string) string { return filepath.Join(lxcpath, nam
 
 // ValidateName rejects names that could escape the lxcpath or that LXC
 // refuses (CVE-2015-1331 class: "../../etc/x").
+//
+// Each refusal says what is wrong with the name, which is quoted escaped
+// and cut short (a name is echoed back whatever it holds).
 func ValidateName(name string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("invalid container name %s: %s", quote.Short(name), why)
+	}
 	switch {
 	case name == "":
 		return errors.New("no container name specified")
 	case name == "." || name == "..":
-		return fmt.Errorf("invalid container name %q", name)
-	case strings.ContainsAny(name, "/\x00\n"):
-		return fmt.Errorf("invalid container name %q: must not contain '/'", name)
+		return bad("names a directory of the lxcpath itself")
+	case strings.Contains(name, "/"):
+		return bad("must not contain '/'")
+	case strings.Contains(name, "\x00"):
+		return bad("must not contain a NUL byte")
+	case strings.Contains(name, "\n"):
+		return bad("must not contain a newline (lxc-ls and other tools print one name per line)")
 	case len(name) > 255:
-		return fmt.Errorf("invalid container name %q: too long", name)
+		return bad(fmt.Sprintf("too long (%d bytes, at most 255: it is a directory name)", len(name)))
 	}
 	return nil
 }
 
-// Defined reports whether <lxcpath>/<name>/config exists.
+// Defined reports whether <lxcpath>/<name>/config exists. As for LXC,
+// any file but a directory counts: a config that is a FIFO or a device
+// is a defined container whose config cannot be loaded (the loader
+// refuses it with the reason), not one that is silently missing.
 func Defined(lxcpath, name string) bool {
 	st, err := os.Stat(ConfigPath(lxcpath, name))
-	return err == nil && st.Mode().IsRegular()
+	return err == nil && !st.IsDir()
 }
 
 // List returns the names of the containers defined in lxcpath, sorted as

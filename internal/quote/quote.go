@@ -5,6 +5,7 @@ package quote
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -35,4 +36,55 @@ func Bare(s string) string {
 		return s
 	}
 	return q
+}
+
+// MaxLine bounds one message line: error text that is longer quotes some
+// input whole somewhere (a safety net behind Short).
+const MaxLine = 4096
+
+// Line returns msg unchanged unless it is longer than MaxLine bytes; then
+// its head and tail, with how much was cut between them. Newlines and
+// other control characters inside are escaped so the message stays one
+// line.
+func Line(msg string) string {
+	msg = Cap(msg)
+	if !hasControl(msg) {
+		return msg
+	}
+	var b strings.Builder
+	for i := 0; i < len(msg); i++ {
+		if c := msg[i]; c < 0x20 || c == 0x7f {
+			q := strconv.QuoteRune(rune(c))
+			b.WriteString(q[1 : len(q)-1])
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// Cap returns msg unchanged unless it is longer than MaxLine bytes; then
+// its head and tail, with how much was cut between them.
+func Cap(msg string) string {
+	if len(msg) <= MaxLine {
+		return msg
+	}
+	head, tail := MaxLine*3/4, MaxLine/8
+	for head > 0 && !utf8.RuneStart(msg[head]) {
+		head--
+	}
+	start := len(msg) - tail
+	for start < len(msg) && !utf8.RuneStart(msg[start]) {
+		start++
+	}
+	return msg[:head] + " ... (" + strconv.Itoa(start-head) + " bytes not shown) ... " + msg[start:]
 }

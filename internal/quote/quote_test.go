@@ -26,3 +26,17 @@ func TestShort(t *testing.T) {
 		t.Errorf("Bare = %s", got)
 	}
 }
+
+func TestLine(t *testing.T) {
+	if got := Line(`key "x": bad`); got != `key "x": bad` {
+		t.Errorf("Line changed a plain message: %s", got)
+	}
+	if got := Line("a\nb\x1b"); got != `a\nb\x1b` {
+		t.Errorf("Line = %q", got)
+	}
+	long := "start " + strings.Repeat("v", 10<<20) + " end"
+	got := Line(long)
+	if len(got) > MaxLine+100 || !strings.HasPrefix(got, "start ") || !strings.HasSuffix(got, " end") || !strings.Contains(got, "bytes not shown") {
+		t.Errorf("Line of 10 MB: %d bytes, %.80q ... %.80q", len(got), got, got[len(got)-80:])
+	}
+}

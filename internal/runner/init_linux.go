@@ -579,7 +579,7 @@ func capKept(c *config.Container, name string) bool {
 }
 
 func readFstab(path string) ([]*rootfs.MountEntry, error) {
-	data, err := os.ReadFile(path)
+	data, err := config.ReadConfigFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("lxc.mount.fstab: %w", err)
 	}

@@ -18,10 +18,12 @@ package seccomp
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
+
+	"github.com/golxc/golxc/internal/config"
 )
 
 // Action is a seccomp return action.
@@ -81,12 +83,11 @@ type Profile struct {
 
 // ParseFile reads a profile.
 func ParseFile(path string) (*Profile, error) {
-	f, err := os.Open(path)
+	data, err := config.ReadConfigFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("seccomp profile: %w", err)
+		return nil, fmt.Errorf("seccomp profile %s: %w", path, err)
 	}
-	defer f.Close()
-	p, err := parse(bufio.NewScanner(f))
+	p, err := parse(bufio.NewScanner(bytes.NewReader(data)))
 	if err != nil {
 		return nil, fmt.Errorf("seccomp profile %s: %w", path, err)
 	}

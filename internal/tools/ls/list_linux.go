@@ -16,6 +16,7 @@ import (
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/lxcpath"
 	"github.com/golxc/golxc/internal/netaddr"
+	"github.com/golxc/golxc/internal/quote"
 	"github.com/golxc/golxc/internal/storage"
 )
 
@@ -152,7 +153,10 @@ func examine(q *query, src source, name string, isActive bool) *result {
 		var err error
 		cfg, err = config.Load(filepath.Join(cdir, lxcpath.ConfigName))
 		if err != nil {
-			r.warn = fmt.Sprintf("Failed to load config for %s", name)
+			// LXC's line, after one naming the reason (a config that
+			// cannot be read, such as a FIFO, is refused at once: the
+			// other containers are still listed).
+			r.warn = fmt.Sprintf("lxc-ls: %v\nFailed to load config for %s", quote.Line(err.Error()), name)
 			return r
 		}
 	} else {

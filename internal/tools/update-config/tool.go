@@ -116,9 +116,9 @@ func run(x *cli.Ctx) error {
 		fmt.Fprintf(x.Stderr, "%s: %v\n", x.Tool.Name, err)
 		return cli.Exit(1)
 	}
-	data, err := os.ReadFile(path)
+	data, err := config.ReadConfigFile(path)
 	if err != nil {
-		fmt.Fprintf(x.Stderr, "%s: %v\n", x.Tool.Name, err)
+		fmt.Fprintf(x.Stderr, "%s: %s: %v\n", x.Tool.Name, path, err)
 		return cli.Exit(1)
 	}
 	// The backup is a plain copy made first, as the script's cp.
