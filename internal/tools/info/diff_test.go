@@ -114,6 +114,15 @@ var deliberate = map[string]string{
 	"lxc.network.type = veth": "legacy key accepted with a warning",
 }
 
+// refusedOnPurpose are values LXC loads and golxc refuses, each with its
+// reason.
+var refusedOnPurpose = map[string]string{
+	// A stop, halt or reboot signal that is no signal makes the container
+	// unstoppable with that signal: refused at load, naming the key.
+	"lxc.signal.halt = 65":   "not a signal",
+	"lxc.signal.halt = 1000": "not a signal",
+}
+
 // The getter cases of internal/config/testdata: validation (load fails or
 // not) and getter text must agree with LXC for each single-key config.
 func TestDifferentialGetterCases(t *testing.T) {
@@ -146,6 +155,12 @@ func TestDifferentialGetterCases(t *testing.T) {
 		want, got := runReal(t, args...), runOurs(t, args...)
 		if reason, ok := deliberate[text]; ok {
 			if want.code != 1 || got.code != 0 || !strings.Contains(got.stderr, "deprecated") {
+				t.Errorf("%q (%s): LXC %+v, ours %+v", text, reason, want, got)
+			}
+			continue
+		}
+		if reason, ok := refusedOnPurpose[text]; ok {
+			if want.code != 0 || got.code != 1 || !strings.Contains(got.stderr, `key "`) || !strings.Contains(got.stderr, reason) {
 				t.Errorf("%q (%s): LXC %+v, ours %+v", text, reason, want, got)
 			}
 			continue
