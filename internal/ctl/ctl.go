@@ -6,15 +6,20 @@
 //
 // Wire format (ours, not liblxc's): SOCK_SEQPACKET, one JSON Request per
 // packet, one JSON Response per packet; file descriptors ride along with
-// SCM_RIGHTS. The monitor accepts only peers that are root or have its own
+// SCM_RIGHTS. A message longer than 64 KiB travels in a sealed memfd
+// instead, announced by a packet "\x00golxc-memfd:LENGTH" whose last
+// descriptor is that memfd (Send and Recv do this), so no message size
+// limits what a config may hold. The monitor accepts only peers that are root or have its own
 // uid (checked with SO_PEERCRED), as LXC's command socket does.
 package ctl
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -133,8 +138,23 @@ var ErrNotRunning = errors.New("container is not running")
 // a reset connection after "stop" the same way).
 var ErrClosed = errors.New("connection closed")
 
-// maxPacket bounds one message.
+// maxPacket bounds one message sent inline.
 const maxPacket = 1 << 20
+
+// Messages longer than inlineMax go in a sealed memfd whose descriptor
+// rides along (the last one) with a small packet saying so: a
+// SOCK_SEQPACKET message must fit the socket's send buffer (about
+// 200 KiB by default), and nothing a user controls, such as the size of
+// a config in a container's spec or a get-config-item answer, may depend
+// on that. maxLarge bounds what a receiver accepts that way.
+const (
+	inlineMax = 64 << 10
+	maxLarge  = 1 << 30
+)
+
+// largeMark starts a packet that announces a message in a memfd: NUL
+// (which no JSON text starts with), then the length in decimal.
+const largeMark = "\x00golxc-memfd:"
 
 // Client is a connection to a container's monitor.
 type Client struct {
@@ -203,6 +223,15 @@ func Send(fd int, v any, files []int) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
+	}
+	if len(data) > inlineMax {
+		mem, err := sealedMemfd(data)
+		if err != nil {
+			return fmt.Errorf("send: %w", err)
+		}
+		defer unix.Close(mem)
+		files = append(append([]int(nil), files...), mem)
+		data = []byte(largeMark + strconv.Itoa(len(data)))
 	}
 	var oob []byte
 	if len(files) > 0 {
@@ -277,7 +306,16 @@ func Recv(fd int, v any) ([]*os.File, error) {
 		}
 		return nil, fmt.Errorf("receive: %w", ErrClosed)
 	}
-	if err := json.Unmarshal(buf[:n], v); err != nil {
+	msg := buf[:n]
+	if bytes.HasPrefix(msg, []byte(largeMark)) {
+		if msg, files, err = readLarge(msg, files); err != nil {
+			for _, f := range files {
+				f.Close()
+			}
+			return nil, fmt.Errorf("receive: %w", err)
+		}
+	}
+	if err := json.Unmarshal(msg, v); err != nil {
 		for _, f := range files {
 			f.Close()
 		}
@@ -361,4 +399,55 @@ func Simple(lxcpathDir, name string, req Request) (*Response, error) {
 		f.Close()
 	}
 	return resp, err
+}
+
+// sealedMemfd returns a memfd holding data that nobody can change any
+// more (write, grow and shrink sealed).
+func sealedMemfd(data []byte) (int, error) {
+	fd, err := unix.MemfdCreate("golxc-msg", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	if err != nil {
+		return -1, fmt.Errorf("memfd_create: %w", err)
+	}
+	for off := 0; off < len(data); {
+		n, err := unix.Write(fd, data[off:])
+		if err != nil && err != unix.EINTR {
+			unix.Close(fd)
+			return -1, fmt.Errorf("write memfd: %w", err)
+		}
+		off += max(n, 0)
+	}
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_ADD_SEALS, unix.F_SEAL_SEAL|unix.F_SEAL_SHRINK|unix.F_SEAL_GROW|unix.F_SEAL_WRITE); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("seal memfd: %w", err)
+	}
+	return fd, nil
+}
+
+// readLarge reads the message a largeMark packet announces from the last
+// descriptor, which must be a sealed memfd of exactly that size, and
+// returns it with the other descriptors.
+func readLarge(mark []byte, files []*os.File) ([]byte, []*os.File, error) {
+	size, err := strconv.Atoi(string(mark[len(largeMark):]))
+	if err != nil || size <= 0 || size > maxLarge {
+		return nil, files, fmt.Errorf("bad large message header %q", mark)
+	}
+	if len(files) == 0 {
+		return nil, files, errors.New("large message without its memfd")
+	}
+	mem := files[len(files)-1]
+	files = files[:len(files)-1]
+	defer mem.Close()
+	seals, err := unix.FcntlInt(mem.Fd(), unix.F_GET_SEALS, 0)
+	need := unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
+	if err != nil || seals&need != need {
+		return nil, files, errors.New("large message in a descriptor that is not a sealed memfd")
+	}
+	if st, err := mem.Stat(); err != nil || st.Size() != int64(size) {
+		return nil, files, errors.New("large message: memfd size differs from its header")
+	}
+	buf := make([]byte, size)
+	if _, err := mem.ReadAt(buf, 0); err != nil {
+		return nil, files, fmt.Errorf("read large message: %w", err)
+	}
+	return buf, files, nil
 }
