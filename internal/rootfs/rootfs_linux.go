@@ -439,7 +439,12 @@ func (r *Root) Devpts(max int) (*os.File, error) {
 		data += ",max=" + strconv.Itoa(max)
 	}
 	if err := r.mountAt("devpts", "dev/pts", "devpts", unix.MS_NOSUID|unix.MS_NOEXEC, data, "dir", true); err != nil {
-		return nil, fmt.Errorf("%w (failed to mount a new instance of /dev/pts: the kernel needs CONFIG_DEVPTS_MULTIPLE_INSTANCES or Linux >= 4.7)", err)
+		// Only a refused mount is the kernel's doing; a target that is
+		// not a directory is the rootfs's.
+		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENODEV) {
+			return nil, fmt.Errorf("%w (failed to mount a new instance of /dev/pts: the kernel needs CONFIG_DEVPTS_MULTIPLE_INSTANCES or Linux >= 4.7)", err)
+		}
+		return nil, fmt.Errorf("mount a new devpts instance on /dev/pts: %w", err)
 	}
 	pts, err := r.Open("dev/pts")
 	if err != nil {

@@ -171,6 +171,7 @@ func Run(spec *Spec, started func(error)) Result {
 	for {
 		m.rebootRq, m.stopRq = false, false
 		if err := m.startOnce(); err != nil {
+			err = explainStartError(m.cfg, err)
 			m.log.Errorf("%v", err)
 			m.setState(ctl.Aborting)
 			m.teardown("stop")
@@ -326,6 +327,9 @@ func CheckConfig(c *config.Container) (warnings []string, err error) {
 	if err := checkCgroupDirs(c); err != nil {
 		return nil, err
 	}
+	if err := checkConfig(c); err != nil {
+		return nil, err
+	}
 	_, lsmWarnings, err := planLSM(c, &Spec{})
 	if err != nil {
 		return nil, err
@@ -347,6 +351,9 @@ func (m *Monitor) startOnce() (err error) {
 	if err := checkCgroupDirs(c); err != nil {
 		return err
 	}
+	if err := checkConfig(c); err != nil {
+		return err
+	}
 	if err := m.prepareLSM(); err != nil {
 		return err
 	}
@@ -358,6 +365,9 @@ func (m *Monitor) startOnce() (err error) {
 	// In a shared mount namespace the rootfs is the other container's.
 	if c.RootfsPath != "" && m.ns["mnt"] != nsShared {
 		if err := checkRootfs(c); err != nil {
+			return err
+		}
+		if err := checkRootfsDev(c); err != nil {
 			return err
 		}
 	}
