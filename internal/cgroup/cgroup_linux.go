@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/quote"
 )
 
 // Cgroup is one cgroup created in every hierarchy of the host.
@@ -112,7 +114,7 @@ func (h *Host) Create(dir, leaf string) (*Cgroup, error) {
 // instruction).
 func (h *Host) CreateNoted(dir, leaf string, note func(Note)) (*Cgroup, error) {
 	if strings.Contains(dir, "..") || filepath.IsAbs(dir) {
-		return nil, fmt.Errorf("invalid cgroup directory %q: must be relative without '..'", dir)
+		return nil, fmt.Errorf("invalid cgroup directory %s: must be relative without '..'", quote.Short(dir))
 	}
 	if note == nil {
 		note = func(Note) {}
@@ -353,12 +355,12 @@ func readPids(path string) ([]int, error) {
 // its file. v2 selects the unified hierarchy (lxc.cgroup2.* keys).
 func (cg *Cgroup) KeyPath(key string, v2 bool) (string, error) {
 	if strings.ContainsAny(key, "/\x00") || key == "" || strings.HasPrefix(key, ".") {
-		return "", fmt.Errorf("invalid cgroup key %q", key)
+		return "", fmt.Errorf("invalid cgroup key %s", quote.Short(key))
 	}
 	if v2 {
 		u := cg.UnifiedPath()
 		if u == "" {
-			return "", fmt.Errorf("cgroup2 key %q: the host has no cgroup2 hierarchy", key)
+			return "", fmt.Errorf("cgroup2 key %s: the host has no cgroup2 hierarchy", quote.Short(key))
 		}
 		return filepath.Join(u, key), nil
 	}
@@ -372,7 +374,7 @@ func (cg *Cgroup) KeyPath(key string, v2 bool) (string, error) {
 	}
 	h := cg.Host.ForController(ctrl)
 	if h == nil {
-		return "", fmt.Errorf("cgroup key %q: controller %q is not mounted on this host", key, ctrl)
+		return "", fmt.Errorf("cgroup key %s: controller %s is not mounted on this host", quote.Short(key), quote.Short(ctrl))
 	}
 	return filepath.Join(cg.Paths[h], key), nil
 }
@@ -384,7 +386,7 @@ func (cg *Cgroup) Set(key, value string, v2 bool) error {
 		return err
 	}
 	if err := writeFile(p, value); err != nil {
-		return fmt.Errorf("write %q to %s: %w", value, p, err)
+		return fmt.Errorf("write %s to %s: %w", quote.Short(value), p, err)
 	}
 	return nil
 }

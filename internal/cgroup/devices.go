@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/golxc/golxc/internal/quote"
 )
 
 // DeviceRule is one devices.allow / devices.deny line.
@@ -33,12 +35,12 @@ func ParseDeviceRule(allow bool, s string) (DeviceRule, error) {
 	f := strings.Fields(s)
 	r := DeviceRule{Allow: allow, Major: -1, Minor: -1, Access: "rwm"}
 	if len(f) == 0 || len(f[0]) != 1 || !strings.Contains("abc", f[0]) {
-		return r, fmt.Errorf("invalid device rule %q", s)
+		return r, fmt.Errorf("invalid device rule %s", quote.Short(s))
 	}
 	r.Type = f[0][0]
 	if r.Type == 'a' {
 		if len(f) > 1 && f[1] != "*:*" {
-			return r, fmt.Errorf("invalid device rule %q", s)
+			return r, fmt.Errorf("invalid device rule %s", quote.Short(s))
 		}
 		if len(f) > 2 {
 			r.Access = f[2]
@@ -46,24 +48,24 @@ func ParseDeviceRule(allow bool, s string) (DeviceRule, error) {
 		return r, nil
 	}
 	if len(f) < 2 || len(f) > 3 {
-		return r, fmt.Errorf("invalid device rule %q", s)
+		return r, fmt.Errorf("invalid device rule %s", quote.Short(s))
 	}
 	maj, min, ok := strings.Cut(f[1], ":")
 	if !ok {
-		return r, fmt.Errorf("invalid device rule %q: want MAJOR:MINOR", s)
+		return r, fmt.Errorf("invalid device rule %s: want MAJOR:MINOR", quote.Short(s))
 	}
 	var err error
 	if r.Major, err = parseDevNum(maj); err != nil {
-		return r, fmt.Errorf("invalid device rule %q: %v", s, err)
+		return r, fmt.Errorf("invalid device rule %s: %v", quote.Short(s), err)
 	}
 	if r.Minor, err = parseDevNum(min); err != nil {
-		return r, fmt.Errorf("invalid device rule %q: %v", s, err)
+		return r, fmt.Errorf("invalid device rule %s: %v", quote.Short(s), err)
 	}
 	if len(f) == 3 {
 		r.Access = f[2]
 	}
 	if r.Access == "" || strings.Trim(r.Access, "rwm") != "" {
-		return r, fmt.Errorf("invalid device rule %q: access must be a subset of rwm", s)
+		return r, fmt.Errorf("invalid device rule %s: access must be a subset of rwm", quote.Short(s))
 	}
 	return r, nil
 }
@@ -74,7 +76,7 @@ func parseDevNum(s string) (int64, error) {
 	}
 	n, err := strconv.ParseUint(s, 10, 32)
 	if err != nil {
-		return 0, fmt.Errorf("bad device number %q", s)
+		return 0, fmt.Errorf("bad device number %s", quote.Short(s))
 	}
 	return int64(n), nil
 }

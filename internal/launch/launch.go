@@ -18,6 +18,7 @@ import (
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/log"
 	"github.com/golxc/golxc/internal/lxcpath"
+	"github.com/golxc/golxc/internal/quote"
 	"github.com/golxc/golxc/internal/runner"
 )
 
@@ -91,7 +92,7 @@ func Prepare(x *cli.Ctx, o Options) (*runner.Spec, error) {
 	}
 	if o.UID != "" {
 		if _, err := strconv.ParseUint(o.UID, 10, 32); err != nil {
-			return nil, fmt.Errorf("invalid uid %q", o.UID)
+			return nil, fmt.Errorf("invalid uid %s", quote.Short(o.UID))
 		}
 		if err := set("lxc.init.uid", o.UID); err != nil {
 			return nil, err
@@ -99,7 +100,7 @@ func Prepare(x *cli.Ctx, o Options) (*runner.Spec, error) {
 	}
 	if o.GID != "" {
 		if _, err := strconv.ParseUint(o.GID, 10, 32); err != nil {
-			return nil, fmt.Errorf("invalid gid %q", o.GID)
+			return nil, fmt.Errorf("invalid gid %s", quote.Short(o.GID))
 		}
 		if err := set("lxc.init.gid", o.GID); err != nil {
 			return nil, err

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/golxc/golxc/internal/bootrec"
+	"github.com/golxc/golxc/internal/quote"
 )
 
 // setupVeth makes a veth pair whose container end is born inside the
@@ -348,7 +349,7 @@ func (d *Devices) linkName(idx int) string {
 func parseCIDRKeepHost(s string) (*net.IPNet, error) {
 	ip, ipn, err := net.ParseCIDR(s)
 	if err != nil {
-		return nil, fmt.Errorf("invalid route %q: %w", s, err)
+		return nil, fmt.Errorf("invalid route %s: %w", quote.Short(s), err)
 	}
 	if v4 := ip.To4(); v4 != nil {
 		ip = v4

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/quote"
 	rand "github.com/golxc/golxc/internal/randbytes"
 )
 
@@ -63,7 +64,7 @@ func hostSideMAC() net.HardwareAddr {
 func parseMAC(s string) (net.HardwareAddr, error) {
 	m, err := net.ParseMAC(s)
 	if err != nil || len(m) != 6 {
-		return nil, fmt.Errorf("invalid MAC address %q", s)
+		return nil, fmt.Errorf("invalid MAC address %s", quote.Short(s))
 	}
 	return m, nil
 }
@@ -72,7 +73,7 @@ func parseMAC(s string) (net.HardwareAddr, error) {
 func parseMTU(s string) (int, error) {
 	n, err := strconv.ParseUint(s, 10, 31)
 	if err != nil {
-		return 0, fmt.Errorf("invalid mtu %q", s)
+		return 0, fmt.Errorf("invalid mtu %s", quote.Short(s))
 	}
 	return int(n), nil
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/hooks"
 	"github.com/golxc/golxc/internal/log"
+	"github.com/golxc/golxc/internal/quote"
 )
 
 // Context is what Setup needs from the monitor.
@@ -217,7 +218,7 @@ func (d *Devices) prepare(c *config.Net) (*nic, error) {
 	switch n.typ {
 	case "veth", "macvlan", "ipvlan", "vlan", "phys", "empty":
 	default:
-		return nil, fmt.Errorf("unknown network type %q", c.Type)
+		return nil, fmt.Errorf("unknown network type %s", quote.Short(c.Type))
 	}
 	if n.typ == "empty" {
 		return n, nil
@@ -280,7 +281,7 @@ func (d *Devices) gateway(c *config.Net, v string, family int) (net.IP, bool, er
 	}
 	ip := net.ParseIP(v)
 	if ip == nil {
-		return nil, false, fmt.Errorf("invalid %s.gateway %q", fam, v)
+		return nil, false, fmt.Errorf("invalid %s.gateway %s", fam, quote.Short(v))
 	}
 	return ip, false, nil
 }

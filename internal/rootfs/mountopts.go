@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/golxc/golxc/internal/mountinfo"
+	"github.com/golxc/golxc/internal/quote"
 )
 
 // MountEntry is one parsed fstab line (lxc.mount.entry or lxc.mount.fstab).
@@ -101,7 +102,7 @@ func ParseOptions(opts string, e *MountEntry) error {
 		case o == "relative":
 			e.Relative = true
 		case strings.HasPrefix(o, "create="):
-			return fmt.Errorf("invalid option %q (want create=dir or create=file)", o)
+			return fmt.Errorf("invalid option %s (want create=dir or create=file)", quote.Short(o))
 		case strings.HasPrefix(o, "idmap="):
 			if e.IDMap = strings.TrimPrefix(o, "idmap="); e.IDMap == "" {
 				return fmt.Errorf("missing user namespace in %q (want idmap=container or idmap=/path/to/userns)", o)
@@ -131,7 +132,7 @@ func ParseOptions(opts string, e *MountEntry) error {
 func ParseMountEntry(line string) (*MountEntry, error) {
 	f := strings.Fields(line)
 	if len(f) < 3 {
-		return nil, fmt.Errorf("invalid mount entry %q: want SOURCE TARGET FSTYPE [OPTIONS]", line)
+		return nil, fmt.Errorf("invalid mount entry %s: want SOURCE TARGET FSTYPE [OPTIONS]", quote.Short(line))
 	}
 	e := &MountEntry{Source: mountinfo.Unescape(f[0]), Target: mountinfo.Unescape(f[1]), FSType: f[2], Raw: line}
 	opts := "defaults"
@@ -139,10 +140,10 @@ func ParseMountEntry(line string) (*MountEntry, error) {
 		opts = f[3]
 	}
 	if err := ParseOptions(opts, e); err != nil {
-		return nil, fmt.Errorf("mount entry %q: %w", line, err)
+		return nil, fmt.Errorf("mount entry %s: %w", quote.Short(line), err)
 	}
 	if e.CreateDir && e.CreateFile {
-		return nil, fmt.Errorf("mount entry %q: create=dir and create=file together", line)
+		return nil, fmt.Errorf("mount entry %s: create=dir and create=file together", quote.Short(line))
 	}
 	if e.IDMap != "" {
 		// LXC's rules: only binds can be idmapped, without filesystem

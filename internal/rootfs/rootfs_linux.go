@@ -10,6 +10,8 @@ import (
 
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"golang.org/x/sys/unix"
+
+	"github.com/golxc/golxc/internal/quote"
 )
 
 // Root is the container's root filesystem while it is being set up, held
@@ -76,7 +78,7 @@ func Prepare(rootfsDir, mountPoint, options string) (*Root, error) {
 	}
 	if flags := e.Flags &^ (unix.MS_BIND | unix.MS_REC); flags != 0 {
 		if err := remountBind(mountPoint, flags); err != nil {
-			return nil, fmt.Errorf("apply lxc.rootfs.options %q: %w", options, err)
+			return nil, fmt.Errorf("apply lxc.rootfs.options %s: %w", quote.Short(options), err)
 		}
 	}
 	fd, err := os.OpenFile(mountPoint, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -136,7 +138,7 @@ func CleanTarget(rootPath, target string, hostPrefixes ...string) (string, error
 	}
 	t = filepath.Clean("/" + t)
 	if t == "/" {
-		return "", fmt.Errorf("refusing to mount over the container's root (%q)", target)
+		return "", fmt.Errorf("refusing to mount over the container's root (%s)", quote.Short(target))
 	}
 	return t[1:], nil
 }
@@ -245,7 +247,7 @@ func displaySource(s, fstype string) string {
 func (r *Root) MountEntry(e *MountEntry, hostPrefixes ...string) error {
 	err := r.mountEntry(e, hostPrefixes...)
 	if err != nil && e.Optional {
-		r.warnf("skipping optional mount entry %q: %v", e.Raw, err)
+		r.warnf("skipping optional mount entry %s: %v", quote.Short(e.Raw), err)
 		return nil
 	}
 	return err
@@ -302,7 +304,7 @@ func (r *Root) mountEntry(e *MountEntry, hostPrefixes ...string) error {
 		}
 		defer h2.Close()
 		if err := remountBind(fdPath(h2), extra); err != nil {
-			return fmt.Errorf("remount /%s with %q: %w", target, e.Raw, err)
+			return fmt.Errorf("remount /%s with %s: %w", target, quote.Short(e.Raw), err)
 		}
 	}
 	if e.PropFlags != 0 {

@@ -18,6 +18,7 @@ import (
 	"github.com/golxc/golxc/internal/log"
 	"github.com/golxc/golxc/internal/lsm"
 	"github.com/golxc/golxc/internal/lxcpath"
+	"github.com/golxc/golxc/internal/quote"
 	"github.com/golxc/golxc/internal/rootfs"
 	"github.com/golxc/golxc/internal/seccomp"
 	"github.com/golxc/golxc/internal/stage"
@@ -132,7 +133,7 @@ func (s *stage2) run() error {
 	// name, a kept one is the host's.
 	if s.setup.Hostname != "" {
 		if err := unix.Sethostname([]byte(s.setup.Hostname)); err != nil {
-			return fmt.Errorf("set hostname %q: %w", s.setup.Hostname, err)
+			return fmt.Errorf("set hostname %s: %w", quote.Short(s.setup.Hostname), err)
 		}
 	}
 	if err := setPersonality(c.Arch); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/lxcpath"
+	"github.com/golxc/golxc/internal/quote"
 	"github.com/golxc/golxc/internal/rootfs"
 	"github.com/golxc/golxc/internal/storage"
 )
@@ -44,7 +45,7 @@ func checkRootfs(c *config.Container) error {
 		dirs = []string{src.Path}
 	case src.IsOverlay():
 		if src.Lower == "" || src.Upper == "" {
-			return fmt.Errorf("lxc.rootfs.path %q: want overlay:LOWER:UPPER", c.RootfsPath)
+			return fmt.Errorf("lxc.rootfs.path %s: want overlay:LOWER:UPPER", quote.Short(c.RootfsPath))
 		}
 		dirs = []string{src.Lower, src.Upper}
 	case src.Type == storage.Loop || src.Type == storage.LVM || src.Type == storage.BlockDev:
@@ -54,11 +55,11 @@ func checkRootfs(c *config.Container) error {
 		return nil
 	case src.Type == storage.ZFS:
 		if src.Path == "" {
-			return fmt.Errorf("lxc.rootfs.path %q: want zfs:POOL/DATASET", c.RootfsPath)
+			return fmt.Errorf("lxc.rootfs.path %s: want zfs:POOL/DATASET", quote.Short(c.RootfsPath))
 		}
 		return nil
 	default:
-		return fmt.Errorf("lxc.rootfs.path %q: %v", c.RootfsPath, storage.ErrUnsupported(src.Type))
+		return fmt.Errorf("lxc.rootfs.path %s: %v", quote.Short(c.RootfsPath), storage.ErrUnsupported(src.Type))
 	}
 	for _, d := range dirs {
 		st, err := os.Stat(d)

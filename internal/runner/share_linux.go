@@ -13,6 +13,7 @@ import (
 
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/ctl"
+	"github.com/golxc/golxc/internal/quote"
 )
 
 // A share target (lxc.namespace.share.KIND, lxc-start --share-KIND) is,
@@ -76,7 +77,7 @@ func openShared(n, target, lxcpathDir string) (*os.File, error) {
 func sharePID(target, lxcpathDir string) (int, error) {
 	if pid, err := strconv.Atoi(target); err == nil {
 		if pid < 1 {
-			return 0, fmt.Errorf("%q is not a valid pid nor a container name", target)
+			return 0, fmt.Errorf("%s is not a valid pid nor a container name", quote.Short(target))
 		}
 		return pid, nil
 	}
@@ -89,7 +90,7 @@ func sharePID(target, lxcpathDir string) (int, error) {
 	}
 	pid, err := ctl.InitPID(dir, name)
 	if err != nil || pid < 1 {
-		return 0, fmt.Errorf("container %q is not running (lxcpath %s)", name, dir)
+		return 0, fmt.Errorf("container %s is not running (lxcpath %s)", quote.Short(name), dir)
 	}
 	return pid, nil
 }

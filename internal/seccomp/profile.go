@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/quote"
 )
 
 // Action is a seccomp return action.
@@ -115,7 +116,7 @@ func parse(sc *bufio.Scanner) (*Profile, error) {
 	}
 	v, err := strconv.Atoi(strings.TrimSpace(first))
 	if err != nil || (v != 1 && v != 2) {
-		return nil, fmt.Errorf("line 1: unsupported profile version %q (want 1 or 2)", strings.TrimSpace(first))
+		return nil, fmt.Errorf("line 1: unsupported profile version %s (want 1 or 2)", quote.Short(strings.TrimSpace(first)))
 	}
 	p.Version = v
 	second, ok := next()
@@ -139,7 +140,7 @@ func parse(sc *bufio.Scanner) (*Profile, error) {
 			}
 			n, err := strconv.ParseUint(l, 10, 32)
 			if err != nil {
-				return nil, fmt.Errorf("line %d: %q is not a syscall number", lineNo, l)
+				return nil, fmt.Errorf("line %d: %s is not a syscall number", lineNo, quote.Short(l))
 			}
 			p.Rules = append(p.Rules, Rule{Name: "#" + strconv.FormatUint(n, 10), Action: ActAllow, Arch: "native", Line: lineNo})
 		}

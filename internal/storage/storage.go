@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/golxc/golxc/internal/quote"
 )
 
 // Backend type names as LXC spells them.
@@ -52,7 +54,7 @@ func Supported(t string) bool {
 
 // ErrUnsupported is the one-line refusal for backends golxc lacks.
 func ErrUnsupported(t string) error {
-	return fmt.Errorf("storage type %q is not supported by golxc (supported: dir, btrfs, overlay, loop, lvm, zfs, best)", t)
+	return fmt.Errorf("storage type %s is not supported by golxc (supported: dir, btrfs, overlay, loop, lvm, zfs, best)", quote.Short(t))
 }
 
 // Defaults are the system-wide storage settings of lxc.conf(5).
@@ -79,13 +81,13 @@ func ParseSize(s string) (uint64, error) {
 		i++
 	}
 	if i == 0 {
-		return 0, fmt.Errorf("invalid size %q: want a number and an optional unit (bBkKmMgGtT)", s)
+		return 0, fmt.Errorf("invalid size %s: want a number and an optional unit (bBkKmMgGtT)", quote.Short(s))
 	}
 	var n uint64
 	for _, c := range t[:i] {
 		d := uint64(c - '0')
 		if n > (1<<64-1-d)/10 {
-			return 0, fmt.Errorf("invalid size %q: too large", s)
+			return 0, fmt.Errorf("invalid size %s: too large", quote.Short(s))
 		}
 		n = n*10 + d
 	}
@@ -93,10 +95,10 @@ func ParseSize(s string) (uint64, error) {
 	mult := map[string]uint64{"": 1 << 20, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
 	m, ok := mult[strings.ToLower(unit)]
 	if !ok {
-		return 0, fmt.Errorf("invalid size %q: unknown unit %q (want one of bBkKmMgGtT)", s, unit)
+		return 0, fmt.Errorf("invalid size %s: unknown unit %s (want one of bBkKmMgGtT)", quote.Short(s), quote.Short(unit))
 	}
 	if n != 0 && m > (1<<64-1)/n {
-		return 0, fmt.Errorf("invalid size %q: too large", s)
+		return 0, fmt.Errorf("invalid size %s: too large", quote.Short(s))
 	}
 	return n * m, nil // 0: the default size, as in LXC
 }

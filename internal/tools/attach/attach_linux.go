@@ -23,6 +23,7 @@ import (
 	"github.com/golxc/golxc/internal/lxcpath"
 	"github.com/golxc/golxc/internal/nsenter"
 	"github.com/golxc/golxc/internal/privs"
+	"github.com/golxc/golxc/internal/quote"
 	"github.com/golxc/golxc/internal/seccomp"
 	"github.com/golxc/golxc/internal/stage"
 	"github.com/golxc/golxc/internal/terminal"
@@ -88,7 +89,7 @@ func run(x *cli.Ctx) error {
 		// LXC silently ignores the label without an LSM; running the
 		// command unconfined when a label was asked for is not safe.
 		if !lsm.Detect().SELinux {
-			return x.Errorf("Cannot transition to SELinux context %q: SELinux is not enabled on this host", opts.context)
+			return x.Errorf("Cannot transition to SELinux context %s: SELinux is not enabled on this host", quote.Short(opts.context))
 		}
 	}
 	if !nsenter.Available {
@@ -365,7 +366,7 @@ func (a *attach) planStdio() error {
 	if opts.ptyLog != "" {
 		var err error
 		if a.ptyLog, err = os.OpenFile(opts.ptyLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_CLOEXEC, 0o600); err != nil {
-			return fmt.Errorf("Failed to open log file %q: %v", opts.ptyLog, err)
+			return fmt.Errorf("Failed to open log file %s: %v", quote.Short(opts.ptyLog), err)
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/golxc/golxc/internal/config"
+	"github.com/golxc/golxc/internal/quote"
 )
 
 // Privileges -e can keep (LXC's LXC_ATTACH_MOVE_TO_CGROUP,
@@ -37,7 +38,7 @@ func parseElevated(all bool, tokens []string) (int, error) {
 			case "LSM":
 				elev |= elevLSM
 			default:
-				return 0, fmt.Errorf("unknown privilege %q", tok)
+				return 0, fmt.Errorf("unknown privilege %s", quote.Short(tok))
 			}
 		}
 	}
@@ -65,11 +66,11 @@ func parseID(s string) (int, error) {
 		base, digits = 8, s[1:]
 	}
 	if digits == "" || strings.ContainsAny(digits, "_+-") {
-		return 0, fmt.Errorf("invalid id %q", s)
+		return 0, fmt.Errorf("invalid id %s", quote.Short(s))
 	}
 	v, err := strconv.ParseUint(digits, base, 32)
 	if err != nil {
-		return 0, fmt.Errorf("invalid id %q", s)
+		return 0, fmt.Errorf("invalid id %s", quote.Short(s))
 	}
 	if v == invalidID {
 		return -1, nil
@@ -87,7 +88,7 @@ const (
 func archPersonality(name string) (int, error) {
 	is64, ok := config.ArchIs64(name)
 	if !ok {
-		return 0, fmt.Errorf("invalid architecture %q", name)
+		return 0, fmt.Errorf("invalid architecture %s", quote.Short(name))
 	}
 	if is64 {
 		return perLinux, nil

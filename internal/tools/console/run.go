@@ -11,6 +11,7 @@ import (
 
 	"github.com/golxc/golxc/internal/cli"
 	"github.com/golxc/golxc/internal/ctl"
+	"github.com/golxc/golxc/internal/quote"
 	"github.com/golxc/golxc/internal/terminal"
 )
 
@@ -31,7 +32,7 @@ func escapeCode(s string) (int, error) {
 		s = s[1:]
 	}
 	if len(s) != 1 {
-		return 0, fmt.Errorf("invalid escape prefix %q", s)
+		return 0, fmt.Errorf("invalid escape prefix %s", quote.Short(s))
 	}
 	return int(s[0]) - 'a' + 1, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/launch"
 	"github.com/golxc/golxc/internal/lxcpath"
+	"github.com/golxc/golxc/internal/quote"
 	"github.com/golxc/golxc/internal/runner"
 	"github.com/golxc/golxc/internal/storage"
 )
@@ -73,7 +74,7 @@ func parseMounts(vals []string) ([]mountSpec, error) {
 			case prefixOf(m.options, "ro"):
 				m.options = "ro"
 			default:
-				return nil, fmt.Errorf("-m %s: mount option %q is neither rw nor ro", sub, m.options)
+				return nil, fmt.Errorf("-m %s: mount option %s is neither rw nor ro", sub, quote.Short(m.options))
 			}
 			if m.dest == "" {
 				return nil, fmt.Errorf("-m %s: cannot mount over the container's root", sub)

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/golxc/golxc/internal/cli"
+	"github.com/golxc/golxc/internal/quote"
 )
 
 // Tool is lxc-ls.
@@ -119,7 +120,7 @@ func run(x *cli.Ctx) error {
 	case "", "table":
 	case "json":
 	default:
-		return x.Errorf("unknown --format %q (golxc knows json)", opts.fmt)
+		return x.Errorf("unknown --format %s (golxc knows json)", quote.Short(opts.fmt))
 	}
 	entries := gather(q, source{lxcpath: x.LXCPath, level: 0})
 	var cols []string

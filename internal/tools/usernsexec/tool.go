@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/golxc/golxc/internal/cli"
+	"github.com/golxc/golxc/internal/quote"
 )
 
 // Tool is lxc-usernsexec. It parses its own arguments, as LXC's does.
@@ -137,13 +138,13 @@ func (o *options) set(c byte, val string) error {
 func parseMap(s string) ([]idMap, error) {
 	parts := strings.Split(s, ":")
 	if len(parts) != 4 || len(parts[0]) != 1 || !strings.Contains("ugb", parts[0]) {
-		return nil, fmt.Errorf("invalid map %q", s)
+		return nil, fmt.Errorf("invalid map %s", quote.Short(s))
 	}
 	var n [3]int64
 	for i, p := range parts[1:] {
 		v, err := strconv.ParseInt(p, 10, 64)
 		if err != nil || v < 0 {
-			return nil, fmt.Errorf("invalid map %q", s)
+			return nil, fmt.Errorf("invalid map %s", quote.Short(s))
 		}
 		n[i] = v
 	}
