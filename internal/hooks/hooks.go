@@ -12,6 +12,8 @@ import (
 	"os/exec"
 	"strings"
 	"syscall"
+
+	"github.com/golxc/golxc/internal/quote"
 )
 
 // Env is the hook environment LXC documents (layout.md §6.3).
@@ -171,7 +173,7 @@ func Command(value, section, typ string, env *Env, extraArgs, base []string) (sh
 
 // FailurePrefix starts the error of a failed hook.
 func FailurePrefix(typ, value string) string {
-	return fmt.Sprintf("%s hook %q failed", typ, value)
+	return fmt.Sprintf("%s hook %s failed", typ, quote.Short(value))
 }
 
 // BaseEnv is this process's environment, which hooks inherit in LXC when

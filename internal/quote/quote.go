@@ -27,6 +27,25 @@ func Short(s string) string {
 	return strconv.Quote(s[:cut]) + "... (" + strconv.Itoa(len(s)) + " bytes)"
 }
 
+// Inner is s unchanged when it is short and has no control characters;
+// else its escaped, cut form without the surrounding quotes (for messages
+// that quote with their own characters, as LXC's 'VALUE').
+func Inner(s string) string {
+	if len(s) <= MaxShown && !hasControl(s) {
+		return s
+	}
+	if len(s) <= MaxShown {
+		q := strconv.Quote(s)
+		return q[1 : len(q)-1]
+	}
+	cut := MaxShown
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	q := strconv.Quote(s[:cut])
+	return q[1:len(q)-1] + "... (" + strconv.Itoa(len(s)) + " bytes)"
+}
+
 // Bare is Short without the surrounding quotes when s needs no escaping
 // and is short, for messages that name things the way LXC does (a file,
 // a key) unquoted.
@@ -87,4 +106,34 @@ func Cap(msg string) string {
 		start++
 	}
 	return msg[:head] + " ... (" + strconv.Itoa(start-head) + " bytes not shown) ... " + msg[start:]
+}
+
+// LongWords cuts every run of non-blank bytes longer than max in msg to
+// its first MaxShown bytes and its length, for messages made by code that
+// could not quote its input short (the C stage-2's, which quote paths
+// and options whole).
+func LongWords(msg string, max int) string {
+	var b strings.Builder
+	for i := 0; i < len(msg); {
+		j := i
+		for j < len(msg) && msg[j] != ' ' && msg[j] != '\t' {
+			j++
+		}
+		if w := msg[i:j]; len(w) > max {
+			cut := MaxShown
+			for cut > 0 && !utf8.RuneStart(w[cut]) {
+				cut--
+			}
+			b.WriteString(w[:cut] + "...(" + strconv.Itoa(len(w)) + " bytes)")
+		} else {
+			b.WriteString(w)
+		}
+		k := j
+		for k < len(msg) && (msg[k] == ' ' || msg[k] == '\t') {
+			k++
+		}
+		b.WriteString(msg[j:k])
+		i = k
+	}
+	return b.String()
 }

@@ -40,3 +40,15 @@ func TestLine(t *testing.T) {
 		t.Errorf("Line of 10 MB: %d bytes, %.80q ... %.80q", len(got), got, got[len(got)-80:])
 	}
 }
+
+func TestLongWords(t *testing.T) {
+	w := strings.Repeat("/x", 600)
+	got := LongWords("mount source "+w+": no such file", 256)
+	want := "mount source " + w[:64] + "...(1201 bytes) no such file"
+	if got != want {
+		t.Errorf("LongWords = %q", got)
+	}
+	if got := LongWords("a  b\tc", 256); got != "a  b\tc" {
+		t.Errorf("LongWords changed short words: %q", got)
+	}
+}

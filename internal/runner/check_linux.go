@@ -71,6 +71,7 @@ func explainStartError(c *config.Container, err error) error {
 	if err == nil {
 		return nil
 	}
+	err = shortWords{err}
 	msg := err.Error()
 	for _, kv := range c.Sysctls {
 		p := "write /proc/sys/" + strings.ReplaceAll(kv.Key, ".", "/")
@@ -92,3 +93,11 @@ func explainStartError(c *config.Container, err error) error {
 	}
 	return err
 }
+
+// shortWords shows an error with every very long word cut short (a path
+// or mount option of megabytes from the config, quoted whole by a step
+// that could not know better); errors.Is and As see the original.
+type shortWords struct{ err error }
+
+func (e shortWords) Error() string { return quote.LongWords(e.err.Error(), 256) }
+func (e shortWords) Unwrap() error { return e.err }

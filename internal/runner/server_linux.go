@@ -261,8 +261,9 @@ func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
 }
 
 // stopGrace is how long a container has to exit after lxc.signal.stop
-// (when that is not SIGKILL) before every task in it is killed.
-const stopGrace = 10 * time.Second
+// (when that is not SIGKILL) before every task in it is killed: lxc-stop -k
+// asks for the container to be gone now.
+const stopGrace = 5 * time.Second
 
 // killAfter kills the container's tasks if the init running now still
 // runs after d.

@@ -9,6 +9,7 @@ import (
 	"github.com/golxc/golxc/internal/cgroup"
 	"github.com/golxc/golxc/internal/cli"
 	"github.com/golxc/golxc/internal/ctl"
+	"github.com/golxc/golxc/internal/quote"
 	"github.com/golxc/golxc/internal/userns"
 )
 
@@ -57,7 +58,7 @@ func run(x *cli.Ctx) error {
 			if strings.Contains(err.Error(), ctl.NoCgroup) {
 				x.Errorf("%v", err)
 			}
-			return x.Errorf("Failed to assign '%s' value to '%s' for '%s'", val, key, x.Name)
+			return x.Errorf("Failed to assign '%s' value to '%s' for '%s'", quote.Inner(val), quote.Inner(key), x.Name)
 		}
 		return nil
 	}
@@ -70,7 +71,7 @@ func run(x *cli.Ctx) error {
 		if strings.Contains(err.Error(), ctl.NoCgroup) {
 			x.Errorf("%v", err)
 		}
-		return x.Errorf("Failed to retrieve value of '%s' for '%s:%s'", key, x.LXCPath, x.Name)
+		return x.Errorf("Failed to retrieve value of '%s' for '%s:%s'", quote.Inner(key), x.LXCPath, x.Name)
 	}
 	// LXC prints the kernel's text (already ending in a newline) and a newline.
 	fmt.Fprintf(x.Stdout, "%s\n", strings.TrimRight(v, "\x00"))

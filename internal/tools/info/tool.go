@@ -16,6 +16,7 @@ import (
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/lxcpath"
+	"github.com/golxc/golxc/internal/quote"
 )
 
 // opts are the parsed selectors. filterCount follows LXC: -i, -s and -p
@@ -185,7 +186,7 @@ func run(x *cli.Ctx) error {
 		v, err := c.GetItem(k)
 		switch {
 		case err != nil:
-			fmt.Fprintf(x.Stderr, "%s invalid\n", k)
+			fmt.Fprintf(x.Stderr, "%s invalid\n", quote.Inner(k))
 		case v == "" && !o.humanize && len(o.keys) == 1:
 			fmt.Fprintln(x.Stdout)
 		case v == "":
