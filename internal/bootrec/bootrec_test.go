@@ -49,7 +49,7 @@ func TestRecoverRemovesOnlyWhatIsStillItsOwn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	note := func(m cgroup.Made) {
+	note := func(m cgroup.Note) {
 		rec.Add(bootrec.Entry{Kind: bootrec.KindCgroup, Path: m.Path, Ino: m.Ino, Parent: m.Parent})
 	}
 	ours, err := h.CreateNoted("", "lxc.payload."+name, note)

@@ -59,7 +59,7 @@ func TestHostCgroupLifecycle(t *testing.T) {
 
 // TestCreateNotedParents: Create tells about every directory before and
 // after it makes it, the lxc.cgroup.dir directories it made are listed
-// and RemoveParents removes them once empty, but not one another cgroup
+// and RemoveMade removes them once empty, but not one another cgroup
 // still uses.
 func TestCreateNotedParents(t *testing.T) {
 	testutil.Integration(t)
@@ -68,8 +68,8 @@ func TestCreateNotedParents(t *testing.T) {
 		t.Fatal(err)
 	}
 	top := testutil.UniqueName("gxt")
-	var notes []cgroup.Made
-	a, err := h.CreateNoted(top+"/in", "lxc.payload.a", func(m cgroup.Made) { notes = append(notes, m) })
+	var notes []cgroup.Note
+	a, err := h.CreateNoted(top+"/in", "lxc.payload.a", func(m cgroup.Note) { notes = append(notes, m) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,8 +77,8 @@ func TestCreateNotedParents(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(a.Parents) != 2*len(h.Hierarchies) || len(b.Parents) != 0 {
-		t.Errorf("parents made: a %v, b %v", a.Parents, b.Parents)
+	if len(a.Made) != 2*len(h.Hierarchies) || len(b.Made) != 0 {
+		t.Errorf("parents made: a %v, b %v", a.Made, b.Made)
 	}
 	seen := map[string]int{}
 	for _, m := range notes {
@@ -98,15 +98,15 @@ func TestCreateNotedParents(t *testing.T) {
 		t.Errorf("%d directories noted, want %d", len(seen), 3*len(h.Hierarchies))
 	}
 	a.Remove()
-	a.RemoveParents()
+	cgroup.RemoveMade(a.Made)
 	for _, p := range b.Paths {
 		if _, err := os.Stat(p); err != nil {
 			t.Errorf("removing a's parents took b's cgroup: %v", err)
 		}
 	}
 	b.Remove()
-	a.RemoveParents()
-	for _, p := range a.Parents {
+	cgroup.RemoveMade(a.Made)
+	for _, p := range a.Made {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
 			t.Errorf("%s left", p)
 			os.Remove(filepath.Join(p, "in"))

@@ -82,19 +82,6 @@ func waitFor(cond func() bool, d time.Duration) bool {
 	return true
 }
 
-// cgroupDirsNamed lists the directories called dir just below a
-// hierarchy root (the top of an lxc.cgroup.dir).
-func cgroupDirsNamed(dir string) []string {
-	var out []string
-	roots, _ := filepath.Glob("/sys/fs/cgroup/*")
-	for _, r := range append(roots, "/sys/fs/cgroup") {
-		if _, err := os.Stat(filepath.Join(r, dir)); err == nil {
-			out = append(out, filepath.Join(r, dir))
-		}
-	}
-	return out
-}
-
 // killScenario is one container whose monitor the test kills.
 type killScenario struct {
 	t      *testing.T
