@@ -37,7 +37,8 @@ const (
 	KindNeigh   = "neigh"   // a proxy ARP/NDP entry: Index (link), IP
 	KindRoute   = "route"   // a host route: Index (link), IP (destination CIDR)
 	KindPhys    = "phys"    // a host device moved in: Name, Index, MTU, MAC as on the host
-	KindPidFile = "pidfile" // lxc-start -p FILE: Path, PID (the monitor's)
+	KindPidFile = "pidfile" // lxc-start -p FILE: Path, PID (the monitor's, as written there)
+	KindMonitor = "monitor" // a monitor process that holds the record (the C monitor): PID, Start
 )
 
 // Entry is one line of a record. Which fields are set depends on Kind;
@@ -69,6 +70,11 @@ func Path(dir, name string) string {
 		dir = abs
 	}
 	return filepath.Join(root(), dir, name)
+}
+
+// Root is the directory of every record.
+func Root() string {
+	return root()
 }
 
 // root is the directory of every record.

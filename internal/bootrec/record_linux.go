@@ -153,6 +153,15 @@ func (r *Record) Add(e Entry) error {
 	return nil
 }
 
+// File is the open record, for a monitor process that is to hold it (and
+// so its lock) in our place.
+func (r *Record) File() *os.File {
+	if r == nil {
+		return nil
+	}
+	return r.f
+}
+
 // Done removes the record after a teardown that left nothing, and
 // releases it.
 func (r *Record) Done() {

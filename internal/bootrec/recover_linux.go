@@ -105,6 +105,16 @@ func undo(entries []Entry) (Result, error) {
 		return res, nil
 	}
 	var errs []error
+	// A reboot of a monitor that was handed the container by exec (the C
+	// monitor becoming the Go one): that boot was ours, its pid file
+	// still names us.
+	self, selfStart := os.Getpid(), StartTime(os.Getpid())
+	ownBoot := boot.PID == self && boot.Start == selfStart
+	for _, e := range entries {
+		if e.Kind == KindMonitor && e.PID == self && e.Start == selfStart {
+			ownBoot = true
+		}
+	}
 	// Processes first: a stage-2 that never joined its cgroup, then
 	// everything in the container's cgroups.
 	for _, e := range entries {
@@ -190,8 +200,12 @@ func undo(entries []Entry) (Result, error) {
 		}
 	}
 	for _, e := range entries {
-		if e.Kind == KindPidFile && e.Path != "" {
-			if b, err := os.ReadFile(e.Path); err == nil && strings.TrimSpace(string(b)) == strconv.Itoa(boot.PID) {
+		if e.Kind == KindPidFile && e.Path != "" && !ownBoot {
+			pid := e.PID
+			if pid == 0 {
+				pid = boot.PID
+			}
+			if b, err := os.ReadFile(e.Path); err == nil && strings.TrimSpace(string(b)) == strconv.Itoa(pid) {
 				if os.Remove(e.Path) == nil {
 					res.PidFile = true
 				}

@@ -14,6 +14,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/golxc/golxc/internal/bootrec"
+	"github.com/golxc/golxc/internal/cgroup"
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/ctl"
 	"github.com/golxc/golxc/internal/hooks"
@@ -173,13 +175,23 @@ func startCMonitor(spec *Spec) (err error) {
 		return err
 	}
 	m.log.Tracef("C monitor %d bound the socket", monPID)
+	// The socket is the monitor's, so no other monitor of this container
+	// runs: what a killed one left goes now, and this boot's record
+	// begins. We hold it until the monitor holds it too (handOver).
+	if m.rec, err = bootrec.Begin(spec.LXCPath, spec.Name, m.reportRecovery); err != nil {
+		return err
+	}
+	m.record(bootrec.Entry{Kind: bootrec.KindMonitor, PID: monPID, Start: bootrec.StartTime(monPID)})
 	if spec.PidFile != "" {
+		m.record(bootrec.Entry{Kind: bootrec.KindPidFile, Path: spec.PidFile, PID: monPID})
 		if err := os.WriteFile(spec.PidFile, []byte(strconv.Itoa(monPID)+"\n"), 0o600); err != nil {
 			m.log.Errorf("write pid file %s: %v", spec.PidFile, err)
 		}
 	}
 	defer func() {
 		if err == nil {
+			// The C monitor holds its own copy of the record now.
+			m.rec.Release()
 			return
 		}
 		// What we made is ours to remove (the monitor is gone by now).
@@ -192,6 +204,11 @@ func startCMonitor(spec *Spec) (err error) {
 		}
 		if m.pidfd >= 0 {
 			unix.Close(m.pidfd)
+		}
+		if m.leftovers {
+			m.rec.Release()
+		} else {
+			m.rec.Done()
 		}
 	}()
 	// The cgroups exist before the stage-2, which is cloned into the
@@ -251,6 +268,7 @@ func startCMonitor(spec *Spec) (err error) {
 	if pfd, err := unix.PidfdOpen(pid, 0); err == nil {
 		m.pidfd = pfd
 	}
+	m.record(bootrec.Entry{Kind: bootrec.KindProc, PID: pid, Start: bootrec.StartTime(pid)})
 	m.log.Tracef("stage-2 is pid %d", pid)
 	if m.ns.owns("user") {
 		if err := writeIDMaps(pid, c.IDMaps); err != nil {
@@ -281,7 +299,7 @@ func (m *Monitor) hostSide(pid int) error {
 	c := m.cfg
 	// Devices only in a network namespace the container owns.
 	if m.ns.owns("net") {
-		nd, err := network.Setup(&network.Context{Name: m.spec.Name, LXCPath: m.spec.LXCPath, Config: c, InitPID: pid, Log: m.log, HookEnv: m.hookEnv})
+		nd, err := network.Setup(&network.Context{Name: m.spec.Name, LXCPath: m.spec.LXCPath, Config: c, InitPID: pid, Log: m.log, HookEnv: m.hookEnv, Record: m.record})
 		if err != nil {
 			return err
 		}
@@ -293,7 +311,7 @@ func (m *Monitor) hostSide(pid int) error {
 // handOver gives the running container to the C monitor: its settings
 // (what to answer, what to remove at the stop, how to reboot) and the
 // terminals. Our own copies close when we exit.
-func (m *Monitor) handOver(ctlFD int) error {
+func (m *Monitor) handOver(ctlFD int) (err error) {
 	var p sv.Plan
 	add := func(cmd string, resp ctl.Response) {
 		b, _ := json.Marshal(resp)
@@ -334,7 +352,15 @@ func (m *Monitor) handOver(ctlFD int) error {
 	// The monitor's own cgroup (lxc.monitor.NAME), entered by the monitor
 	// after we return, as LXC's monitor sits in one.
 	made := m.limits().Made
-	if mc, err := monitorPlace(c, cgroupPattern(), m.spec.Name).create(m.host, nil); err == nil {
+	mc, err := monitorPlace(c, cgroupPattern(), m.spec.Name).create(m.host, m.noteCgroup)
+	if err == nil {
+		// Ours to remove until the monitor has taken it over.
+		defer func() {
+			if err != nil {
+				mc.Remove()
+				cgroup.RemoveMade(mc.Made)
+			}
+		}()
 		for h, d := range mc.Paths {
 			// Left for the base the cgroups were made in, so an
 			// lxc.cgroup.dir we made can go.
@@ -379,6 +405,12 @@ func (m *Monitor) handOver(ctlFD int) error {
 	defer stf.Close()
 	selfIdx := len(extra)
 	extra = append(extra, int(self.Fd()), int(stf.Fd()))
+	// The boot record: the monitor holds it (its lock says it lives) and
+	// removes it after a teardown at the stop.
+	if rf := m.rec.File(); rf != nil {
+		p.Add(sv.OpMRecord, 0, bootrec.Path(m.spec.LXCPath, m.spec.Name), bootrec.Root(), len(extra))
+		extra = append(extra, int(rf.Fd()))
+	}
 	env := append(monitorEnv(), stage.Env("monitor-reboot", 4)...)
 	argv := []string{fmt.Sprintf("[lxc monitor] %s %s", m.spec.LXCPath, m.spec.Name)}
 	p.Add(sv.OpMReboot, 0, selfIdx, selfIdx+1, sv.List(argv), sv.List(env))

@@ -138,13 +138,7 @@ func Run(spec *Spec, started func(error)) Result {
 	// The command socket is ours, so no other monitor of this container
 	// runs: whatever a killed one left is removed before this boot makes
 	// anything.
-	rec, err := bootrec.Begin(spec.LXCPath, spec.Name, func(res bootrec.Result, err error) {
-		if err != nil {
-			m.log.Errorf("the container's last monitor died; cleaning up after it: %v", err)
-			return
-		}
-		m.log.Infof("the container's last monitor died; cleaning up after it: %s", res)
-	})
+	rec, err := bootrec.Begin(spec.LXCPath, spec.Name, m.reportRecovery)
 	if err != nil {
 		report(err)
 		return Result{}
@@ -160,7 +154,7 @@ func Run(spec *Spec, started func(error)) Result {
 	m.setState(ctl.Starting)
 	go m.serve()
 	if spec.PidFile != "" {
-		m.rec.Add(bootrec.Entry{Kind: bootrec.KindPidFile, Path: spec.PidFile})
+		m.rec.Add(bootrec.Entry{Kind: bootrec.KindPidFile, Path: spec.PidFile, PID: os.Getpid()})
 		if err := os.WriteFile(spec.PidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
 			m.log.Errorf("write pid file %s: %v", spec.PidFile, err)
 		}
@@ -929,6 +923,15 @@ func (m *Monitor) teardown(target string) {
 	}
 }
 
+// reportRecovery logs what Begin removed after a dead monitor.
+func (m *Monitor) reportRecovery(res bootrec.Result, err error) {
+	if err != nil {
+		m.log.Errorf("the container's last monitor died; cleaning up after it: %v", err)
+		return
+	}
+	m.log.Infof("the container's last monitor died; cleaning up after it: %s", res)
+}
+
 // record appends to this boot's record.
 func (m *Monitor) record(e bootrec.Entry) {
 	if err := m.rec.Add(e); err != nil {
@@ -948,7 +951,7 @@ func (m *Monitor) restartRecord() {
 		m.log.Warnf("%v", err)
 	}
 	if m.spec.PidFile != "" {
-		m.record(bootrec.Entry{Kind: bootrec.KindPidFile, Path: m.spec.PidFile})
+		m.record(bootrec.Entry{Kind: bootrec.KindPidFile, Path: m.spec.PidFile, PID: os.Getpid()})
 	}
 	for _, p := range m.madeCgroups {
 		m.noteCgroup(cgroup.Note{Path: p, Ino: cgroup.Ino(p), Parent: true})

@@ -83,6 +83,7 @@ const (
 	OpMRmdir
 	OpCgjoin
 	OpMDellink
+	OpMRecord
 	opMax
 )
 
@@ -99,6 +100,7 @@ var Schema = map[Op]string{
 	OpMReply: "ss", OpMFreezer: "su", OpMKill: "ss", OpMCgroup: "s", OpMSelfCg: "ss", OpMSignals: "uuu",
 	OpMNotify: "ss", OpMPidfile: "s", OpMConsole: "u", OpMReboot: "uull", OpMRmdir: "s",
 	OpCgjoin: "u", OpMDellink: "s",
+	OpMRecord: "ssu",
 }
 
 // Flags of an operation (plan.h OPF_*).

@@ -29,9 +29,16 @@ import (
 // minute (a hang is a failure, not a stuck test run).
 func runBounded(t *testing.T, name string, args ...string) testutil.Result {
 	t.Helper()
+	return runBoundedEnv(t, nil, name, args...)
+}
+
+// runBoundedEnv is runBounded with extra environment.
+func runBoundedEnv(t *testing.T, env []string, name string, args ...string) testutil.Result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, testutil.Bin(t, name), args...)
+	cmd.Env = append(os.Environ(), env...)
 	r := testutil.RunCmd(t, cmd)
 	if ctx.Err() != nil {
 		t.Fatalf("%s %s did not finish within a minute", name, strings.Join(args, " "))
@@ -55,6 +62,10 @@ func monitorOf(p, n string) int {
 // waits to be reaped.
 func killMonitor(t *testing.T, pid int) {
 	t.Helper()
+	if pid <= 0 {
+		// kill(0) or kill(-1) would hit the test itself.
+		t.Fatalf("no monitor to kill (pid %d)", pid)
+	}
 	syscall.Kill(pid, syscall.SIGKILL)
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -82,18 +93,28 @@ func waitFor(cond func() bool, d time.Duration) bool {
 	return true
 }
 
+// monitorKinds are the two monitors a daemonized container can have: the
+// C monitor (the default where it fits: no stop hooks, no network
+// devices, ...) and the Go monitor.
+var monitorKinds = []struct {
+	name string
+	env  []string
+}{{"C monitor", nil}, {"Go monitor", []string{"GOLXC_CMONITOR=off"}}}
+
 // killScenario is one container whose monitor the test kills.
 type killScenario struct {
 	t      *testing.T
 	p, n   string
-	cgdir  string // top directory of lxc.cgroup.dir, "" without one
-	marker string // hooks write <marker>.<type> when they run
-	sleep  string // the blocking hooks' sleep argument, unique to the test
+	env    []string // for lxc-start: which monitor
+	hooks  []string // hook types the container has
+	cgdir  string   // top directory of lxc.cgroup.dir, "" without one
+	marker string   // hooks write <marker>.<type> when they run
+	sleep  string   // the blocking hooks' sleep argument, unique to the test
 	extra  []string
 }
 
-func newKillScenario(t *testing.T, p string, extra ...string) *killScenario {
-	s := &killScenario{t: t, p: p, n: testutil.UniqueName("mk"), extra: extra}
+func newKillScenario(t *testing.T, p string, env, hooks []string, extra ...string) *killScenario {
+	s := &killScenario{t: t, p: p, n: testutil.UniqueName("mk"), env: env, hooks: hooks, extra: extra}
 	s.marker = filepath.Join(t.TempDir(), "reached")
 	s.sleep = strconv.Itoa(500000 + int(time.Now().UnixNano()%400000))
 	for _, l := range extra {
@@ -115,10 +136,21 @@ touch "`+s.marker+`.$3"
 exit 0
 `, 0o755)
 	lines := append([]string{}, s.extra...)
-	for _, h := range []string{"pre-start", "start-host", "stop", "post-stop"} {
+	for _, h := range s.hooks {
 		lines = append(lines, "lxc.hook."+h+" = "+hook)
 	}
 	testutil.BusyboxContainer(s.t, s.p, s.n, lines...)
+}
+
+// sleepers are the processes of this test's blocking hooks.
+func (s *killScenario) sleepers() []int {
+	var out []int
+	for _, pid := range testutil.ProcessesMentioning(s.sleep) {
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err == nil && string(b) == "sleep\x00"+s.sleep+"\x00" {
+			out = append(out, pid)
+		}
+	}
+	return out
 }
 
 func (s *killScenario) reached(typ string) func() bool {
@@ -149,7 +181,7 @@ func (s *killScenario) clean(what string) {
 			t.Errorf("%s: lxc.cgroup.dir directories left: %v", what, d)
 		}
 	}
-	if pids := testutil.ProcessesMentioning(s.sleep); len(pids) > 0 {
+	if pids := s.sleepers(); len(pids) > 0 {
 		t.Errorf("%s: hook processes left: %v", what, pids)
 	}
 	if _, err := os.Lstat(bootrec.Path(s.p, s.n)); err == nil {
@@ -168,7 +200,7 @@ func (s *killScenario) next(op, what string) {
 	s.blockAt("")
 	switch op {
 	case "lxc-start":
-		if r := runBounded(t, "lxc-start", "-P", s.p, "-n", s.n); r.Code != 0 {
+		if r := runBoundedEnv(t, s.env, "lxc-start", "-P", s.p, "-n", s.n); r.Code != 0 {
 			t.Fatalf("%s: lxc-start: %s", what, r)
 		}
 		if r := runBounded(t, "lxc-stop", "-P", s.p, "-n", s.n, "-k"); r.Code != 0 {
@@ -199,38 +231,72 @@ func TestMonitorKilledDuringStart(t *testing.T) {
 	testutil.Integration(t)
 	p := testutil.LXCPath(t)
 	ops := []string{"lxc-start", "lxc-stop", "lxc-destroy"}
-	for _, layout := range [][]string{
-		nil,
-		{"lxc.cgroup.dir = " + testutil.UniqueName("gx") + "/inner"},
-		{"lxc.monitor.signal.pdeath = 0"},
-	} {
-		s := newKillScenario(t, p, layout...)
+	for _, mon := range monitorKinds {
+		for _, layout := range [][]string{
+			nil,
+			{"lxc.cgroup.dir = " + testutil.UniqueName("gx") + "/inner"},
+			{"lxc.monitor.signal.pdeath = 0"},
+		} {
+			killDuringStart(t, p, mon.env, ops, append(layout, "# "+mon.name))
+		}
+	}
+}
+
+func killDuringStart(t *testing.T, p string, env []string, ops []string, layout []string) {
+	{
+		s := newKillScenario(t, p, env, []string{"pre-start", "start-host"}, layout...)
 		i := 0
 		// Held by a hook: before anything exists (pre-start), with
 		// cgroups and stage-2 ready (start-host).
+		// Held by a hook: before anything exists (pre-start), with
+		// cgroups and stage-2 ready (start-host). The process killed is
+		// the monitor, or the lxc-start doing the start's work: with the
+		// C monitor lxc-start makes the cgroups (and runs pre-start
+		// before the monitor exists); a killed lxc-start must not leave
+		// them either.
+		victims := []string{"monitor", "lxc-start"}
+		if len(env) > 0 {
+			// The Go monitor does the whole start itself.
+			victims = victims[:1]
+		}
 		for _, hook := range []string{"pre-start", "start-host"} {
-			s.blockAt(hook)
-			cmd := exec.Command(testutil.Bin(t, "lxc-start"), "-P", p, "-n", s.n)
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			if !waitFor(s.reached(hook), 20*time.Second) {
-				cmd.Process.Kill()
+			for _, victim := range victims {
+				s.blockAt(hook)
+				cmd := exec.Command(testutil.Bin(t, "lxc-start"), "-P", p, "-n", s.n)
+				cmd.Env = append(os.Environ(), env...)
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				if !waitFor(s.reached(hook), 20*time.Second) {
+					cmd.Process.Kill()
+					cmd.Wait()
+					t.Fatalf("%v: the %s hook never ran", layout, hook)
+				}
+				pid := monitorOf(p, s.n)
+				if victim == "lxc-start" || pid == 0 {
+					victim, pid = "lxc-start", cmd.Process.Pid
+				}
+				killMonitor(t, pid)
+				// A hook runs in the process that does the start's work
+				// (with the C monitor, lxc-start): with the monitor gone
+				// it is released, as a hook that ends would be.
+				for _, h := range s.sleepers() {
+					syscall.Kill(h, syscall.SIGKILL)
+				}
 				cmd.Wait()
-				t.Fatalf("%v: the %s hook never ran", layout, hook)
+				what := fmt.Sprintf("%v: %s killed in the %s hook", layout, victim, hook)
+				if st := ctl.State(p, s.n); st != ctl.Stopped {
+					t.Errorf("%s: state %s right after", what, st)
+				}
+				s.blockAt("")
+				s.next(ops[i%len(ops)], what)
+				i++
 			}
-			killMonitor(t, monitorOf(p, s.n))
-			cmd.Wait()
-			what := fmt.Sprintf("%v: monitor killed in the %s hook", layout, hook)
-			if st := ctl.State(p, s.n); st != ctl.Stopped {
-				t.Errorf("%s: state %s right after", what, st)
-			}
-			s.next(ops[i%len(ops)], what)
-			i++
 		}
 		// After short delays from the spawn: wherever the start is.
 		for _, delay := range []time.Duration{0, time.Millisecond, 3 * time.Millisecond, 10 * time.Millisecond, 30 * time.Millisecond} {
 			cmd := exec.Command(testutil.Bin(t, "lxc-start"), "-P", p, "-n", s.n)
+			cmd.Env = append(os.Environ(), env...)
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
@@ -247,46 +313,54 @@ func TestMonitorKilledDuringStart(t *testing.T) {
 	}
 }
 
-// TestMonitorKilledWhileRunningOrStopping kills the monitor of a running
-// container and of one held in its stop and post-stop hooks.
+// TestMonitorKilledWhileRunningOrStopping kills the monitor (C and Go) of
+// a running container, and the Go monitor of one held in its stop and
+// post-stop hooks (a container with those hooks has the Go monitor).
 func TestMonitorKilledWhileRunningOrStopping(t *testing.T) {
 	testutil.Integration(t)
 	p := testutil.LXCPath(t)
-	for _, layout := range [][]string{
-		nil,
-		{"lxc.cgroup.dir = " + testutil.UniqueName("gx")},
-		{"lxc.monitor.signal.pdeath = 0"},
-	} {
-		s := newKillScenario(t, p, layout...)
-		for i, op := range []string{"lxc-start", "lxc-stop", "lxc-destroy"} {
-			s.blockAt("")
-			runBoundedOK(t, "lxc-start", "-P", p, "-n", s.n)
-			init, _ := ctl.InitPID(p, s.n)
-			killMonitor(t, monitorOf(p, s.n))
-			what := fmt.Sprintf("%v: monitor of a running container killed", layout)
-			if st := ctl.State(p, s.n); st != ctl.Stopped {
-				t.Errorf("%s: state %s right after", what, st)
-			}
-			r := runBounded(t, "lxc-info", "-P", p, "-n", s.n, "-s", "-H")
-			if strings.TrimSpace(r.Stdout) != "STOPPED" {
-				t.Errorf("%s: lxc-info: %s", what, r)
-			}
-			if op == "lxc-stop" {
-				// With lxc.monitor.signal.pdeath = 0 the container
-				// runs on: lxc-stop kills it and says so by exit 0.
-				r := runBounded(t, "lxc-stop", "-P", p, "-n", s.n, "-k")
-				alive := len(layout) > 0 && strings.Contains(layout[0], "pdeath")
-				if alive && r.Code != 0 || !alive && r.Code != 2 {
-					t.Errorf("%s: lxc-stop (container alive: %v): %s", what, alive, r)
+	layouts := func() [][]string {
+		return [][]string{nil, {"lxc.cgroup.dir = " + testutil.UniqueName("gx")}, {"lxc.monitor.signal.pdeath = 0"}}
+	}
+	for _, mon := range monitorKinds {
+		for _, layout := range layouts() {
+			s := newKillScenario(t, p, mon.env, nil, layout...)
+			alive := len(layout) > 0 && strings.Contains(layout[0], "pdeath")
+			for _, op := range []string{"lxc-start", "lxc-stop", "lxc-destroy"} {
+				r := runBoundedEnv(t, mon.env, "lxc-start", "-P", p, "-n", s.n)
+				if r.Code != 0 {
+					t.Fatalf("%s %v: lxc-start: %s", mon.name, layout, r)
 				}
-				s.clean(what + ", then lxc-stop")
-			} else {
-				s.next(op, what)
+				init, _ := ctl.InitPID(p, s.n)
+				killMonitor(t, monitorOf(p, s.n))
+				what := fmt.Sprintf("%s %v: monitor of a running container killed", mon.name, layout)
+				if st := ctl.State(p, s.n); st != ctl.Stopped {
+					t.Errorf("%s: state %s right after", what, st)
+				}
+				r = runBounded(t, "lxc-info", "-P", p, "-n", s.n, "-s", "-H")
+				if strings.TrimSpace(r.Stdout) != "STOPPED" {
+					t.Errorf("%s: lxc-info: %s", what, r)
+				}
+				if op == "lxc-stop" {
+					// With lxc.monitor.signal.pdeath = 0 the container
+					// runs on: lxc-stop kills it and says so by exit 0.
+					r := runBounded(t, "lxc-stop", "-P", p, "-n", s.n, "-k")
+					if alive && r.Code != 0 || !alive && r.Code != 2 {
+						t.Errorf("%s: lxc-stop (container alive: %v): %s", what, alive, r)
+					}
+					s.clean(what + ", then lxc-stop")
+				} else {
+					s.next(op, what)
+				}
+				if init > 0 && !waitFor(func() bool { return zombieOrGone(init) }, 10*time.Second) {
+					t.Errorf("%s: init %d survived %s", what, init, op)
+				}
 			}
-			if init > 0 && bootrec.StartTime(init) != 0 && !waitFor(func() bool { return zombieOrGone(init) }, 10*time.Second) {
-				t.Errorf("%s: init %d survived %s", what, init, op)
-			}
-			// Held in a stop hook, then in a post-stop hook.
+		}
+	}
+	for _, layout := range layouts() {
+		s := newKillScenario(t, p, nil, []string{"stop", "post-stop"}, layout...)
+		for i, op := range []string{"lxc-start", "lxc-stop", "lxc-destroy"} {
 			hook := []string{"stop", "post-stop", "stop"}[i]
 			runBoundedOK(t, "lxc-start", "-P", p, "-n", s.n)
 			s.blockAt(hook)
@@ -299,7 +373,7 @@ func TestMonitorKilledWhileRunningOrStopping(t *testing.T) {
 			}
 			killMonitor(t, monitorOf(p, s.n))
 			stop.Wait()
-			s.next(op, fmt.Sprintf("%v: monitor killed in the %s hook", layout, hook))
+			s.next(op, fmt.Sprintf("Go monitor %v: killed in the %s hook", layout, hook))
 		}
 	}
 }

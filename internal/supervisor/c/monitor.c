@@ -25,6 +25,7 @@
 #include "sys.h" /* first: it defines _GNU_SOURCE */
 
 #include <dirent.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -58,6 +59,11 @@ static pid_t init_pid;
 static int devpts = -1, console = -1, logfd = -1, ttys[64], tty_busy[64], nttys;
 static int stop_rq, reboot_rq, sig_stop = SIGKILL, sig_halt, sig_reboot = SIGINT;
 static int go_image = -1, go_state = -1; /* for a reboot in Go (OP_M_REBOOT) */
+/* The boot record (internal/bootrec), OP_M_RECORD: holding it open keeps
+ * its lock, which says this container's monitor lives; a monitor killed
+ * drops it, and the next lxc-start, lxc-stop or lxc-destroy removes what
+ * the record lists. */
+static int record = -1;
 static const struct plan *settings;
 static unsigned char *settings_buf;
 
@@ -608,6 +614,28 @@ static void teardown(void)
 			(void)rmdir(settings->ops[i - 1].a[0].p);
 }
 
+/*
+ * remove_record: the teardown left nothing, so the boot record goes, with
+ * its directories up to the one the setting names when they are empty.
+ * The lock goes when we exit.
+ */
+static void remove_record(void)
+{
+	const struct op *o = setting(OP_M_RECORD, 0);
+	char dir[PATH_MAX];
+
+	if (!o)
+		return;
+	(void)unlink(o->a[0].p);
+	snprintf(dir, sizeof(dir), "%s", o->a[0].p);
+	size_t stop = strlen(o->a[1].p);
+	for (char *slash = strrchr(dir, '/'); slash && (size_t)(slash - dir) > stop; slash = strrchr(dir, '/')) {
+		*slash = 0;
+		if (strncmp(dir, o->a[1].p, stop) != 0 || rmdir(dir) < 0)
+			break;
+	}
+}
+
 /* init_exited handles the end of the container's init. */
 static void init_exited(void)
 {
@@ -630,6 +658,7 @@ static void init_exited(void)
 	const struct op *p = setting(OP_M_PIDFILE, 0);
 	if (p)
 		unlink(p->a[0].p);
+	remove_record();
 	set_state(ST_STOPPED);
 	_exit(0);
 }
@@ -830,6 +859,9 @@ static int handover(void)
 		go_image = extra[arg_u64(o, 0)];
 		go_state = extra[arg_u64(o, 1)];
 	}
+	/* Held, close-on-exec: a reboot's Go monitor takes the record anew. */
+	if ((o = setting(OP_M_RECORD, 0)) && arg_u64(o, 2) < (uint64_t)nextra)
+		record = extra[arg_u64(o, 2)];
 	return 0;
 }
 

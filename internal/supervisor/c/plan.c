@@ -71,6 +71,7 @@ static const char *const op_schema[OP_MAX] = {
 	[OP_M_RMDIR] = "s",
 	[OP_CGJOIN] = "u",
 	[OP_M_DELLINK] = "s",
+	[OP_M_RECORD] = "ssu",
 };
 
 static uint16_t rd16(const unsigned char *p)

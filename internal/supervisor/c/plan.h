@@ -97,6 +97,7 @@ enum {
 	OP_M_RMDIR,      /* s directory made by the start (lxc.cgroup.dir), removed last if empty; parents first */
 	OP_CGJOIN,       /* u fd of a v1 cgroup's tasks file: enter it ("0": ourselves, no global lock) */
 	OP_M_DELLINK,    /* s host network interface removed at the stop (a veth's host end) */
+	OP_M_RECORD,     /* s boot record, s directory it and its empty parents are removed up to, u extra fd index */
 	OP_MAX
 };
 

@@ -86,6 +86,12 @@ func run(x *cli.Ctx) error {
 	default:
 		err = ctl.Shutdown(x.LXCPath, x.Name, wait, opts.nokill)
 	}
+	if err == nil {
+		// A monitor that died during its teardown left its record.
+		if _, rerr := bootrec.Recover(x.LXCPath, x.Name); rerr != nil {
+			return x.Errorf("clean up after the monitor of %s: %v", x.Name, rerr)
+		}
+	}
 	switch {
 	case err == nil:
 		return nil
