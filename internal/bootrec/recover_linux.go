@@ -215,14 +215,32 @@ func undo(entries []Entry) (Result, error) {
 	return res, errors.Join(errs...)
 }
 
-// exited reports whether pid is a zombie (dead, not yet reaped).
+// exited reports whether pid is dead or dying: a zombie, or a process a
+// SIGKILL is pending for (its monitor's death signal, delivered a moment
+// before we look).
 func exited(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return true
 	}
-	i := strings.LastIndexByte(string(b), ')')
-	return i < 0 || i+2 >= len(b) || b[i+2] == 'Z' || b[i+2] == 'X'
+	for _, l := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch k {
+		case "State":
+			if strings.HasPrefix(v, "Z") || strings.HasPrefix(v, "X") {
+				return true
+			}
+		case "SigPnd", "ShdPnd":
+			if m, err := strconv.ParseUint(v, 16, 64); err == nil && m&(1<<(9-1)) != 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // byHierarchy splits cgroup directories into groups holding at most one

@@ -93,12 +93,24 @@ func stop(ref Ref, timeout time.Duration) error {
 		timeout = 30 * time.Second
 	}
 	if _, err := ctl.Simple(ref.LXCPath, ref.Name, ctl.Request{Cmd: ctl.CmdStop}); err != nil && !errors.Is(err, ctl.ErrNotRunning) && !errors.Is(err, ctl.ErrClosed) {
-		return fmt.Errorf("stop %s: %w", ref.Name, err)
+		// The stop signal could not be sent: kill.
+		if err := ctl.KillNow(ref.LXCPath, ref.Name); err != nil {
+			return err
+		}
 	}
 	deadline := time.Now().Add(timeout)
+	kill := time.Now().Add(ctl.StopGrace)
 	for ctl.IsRunning(ref.LXCPath, ref.Name) {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s did not stop within %v", ref.Name, timeout)
+		}
+		// lxc.signal.stop was not enough (an init that ignores it):
+		// -f always stops the container.
+		if !kill.IsZero() && time.Now().After(kill) {
+			kill = time.Time{}
+			if err := ctl.KillNow(ref.LXCPath, ref.Name); err != nil {
+				return err
+			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

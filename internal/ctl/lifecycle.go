@@ -42,16 +42,39 @@ func WaitStopped(lxcpathDir, name string, timeout time.Duration) error {
 	return nil
 }
 
+// StopGrace is how long a container has to go after lxc.signal.stop
+// (when that is not SIGKILL) before every task in it is killed.
+const StopGrace = 5 * time.Second
+
 // Kill stops the container at once with lxc.signal.stop (SIGKILL by
-// default) and waits until it is gone.
+// default), as LXC does, and waits until it is gone. A container still
+// there StopGrace later (an init that ignores the signal), or whose stop
+// signal cannot be sent, is killed: a kill always ends with the
+// container stopped.
 func Kill(lxcpathDir, name string) error {
-	if err := askToStop(lxcpathDir, name, CmdStop); err != nil {
-		if errors.Is(err, ErrNotRunning) {
-			return nil
+	err := askToStop(lxcpathDir, name, CmdStop)
+	switch {
+	case errors.Is(err, ErrNotRunning):
+		return nil
+	case err == nil:
+		if err := WaitStopped(lxcpathDir, name, StopGrace); !errors.Is(err, ErrTimeout) {
+			return err
 		}
-		return fmt.Errorf("stop %s: %w", name, err)
+	}
+	if err := KillNow(lxcpathDir, name); err != nil {
+		return err
 	}
 	return WaitStopped(lxcpathDir, name, -1)
+}
+
+// KillNow asks the monitor to SIGKILL every task of the container,
+// whatever lxc.signal.stop says, and returns without waiting.
+func KillNow(lxcpathDir, name string) error {
+	_, err := Simple(lxcpathDir, name, Request{Cmd: CmdStop, Signal: 9})
+	if err == nil || errors.Is(err, ErrClosed) || errors.Is(err, ErrNotRunning) {
+		return nil
+	}
+	return fmt.Errorf("stop %s: %w", name, err)
 }
 
 // askToStop sends a stop or shutdown request. A monitor that closes the

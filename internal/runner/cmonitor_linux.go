@@ -194,6 +194,7 @@ func startCMonitor(spec *Spec) (err error) {
 			m.rec.Release()
 			return
 		}
+		err = explainStartError(m.cfg, err)
 		// What we made is ours to remove (the monitor is gone by now).
 		unix.Close(ctlFD)
 		ctlFD = -1

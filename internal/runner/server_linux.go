@@ -130,7 +130,7 @@ func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
 			if err := m.signalInit(syscall.Signal(sig)); err != nil {
 				m.log.Warnf("stop signal %d: %v; killing the container", sig, err)
 			} else {
-				m.killAfter(stopGrace)
+				m.killAfter(ctl.StopGrace)
 				m.reply(fd, ctl.Response{})
 				return true
 			}
@@ -259,11 +259,6 @@ func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
 	}
 	return true
 }
-
-// stopGrace is how long a container has to exit after lxc.signal.stop
-// (when that is not SIGKILL) before every task in it is killed: lxc-stop -k
-// asks for the container to be gone now.
-const stopGrace = 5 * time.Second
 
 // killAfter kills the container's tasks if the init running now still
 // runs after d.
