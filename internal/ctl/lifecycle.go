@@ -61,8 +61,16 @@ func Kill(lxcpathDir, name string) error {
 			return err
 		}
 	}
-	if err := KillNow(lxcpathDir, name); err != nil {
-		return err
+	_, kerr := Simple(lxcpathDir, name, Request{Cmd: CmdStop, Signal: 9})
+	switch {
+	case kerr == nil || errors.Is(kerr, ErrClosed):
+	case err != nil:
+		// Neither request was done: the first one's error says why.
+		return fmt.Errorf("stop %s: %w", name, err)
+	case errors.Is(kerr, ErrNotRunning):
+		return nil
+	default:
+		return fmt.Errorf("stop %s: %w", name, kerr)
 	}
 	return WaitStopped(lxcpathDir, name, -1)
 }

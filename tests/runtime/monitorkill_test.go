@@ -153,8 +153,18 @@ func (s *killScenario) sleepers() []int {
 	return out
 }
 
+// reached reports when the hook of type typ ran, and, when it blocks,
+// once it is blocked (its sleep exec'd).
 func (s *killScenario) reached(typ string) func() bool {
-	return func() bool { _, err := os.Stat(s.marker + "." + typ); return err == nil }
+	return func() bool {
+		if _, err := os.Stat(s.marker + "." + typ); err != nil {
+			return false
+		}
+		if _, err := os.Stat(s.marker + ".block." + typ); err == nil {
+			return len(s.sleepers()) > 0
+		}
+		return true
+	}
 }
 
 // blockAt makes the hook of type typ block ("" for none).

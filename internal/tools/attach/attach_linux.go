@@ -171,6 +171,7 @@ type attach struct {
 	anyTTY   bool
 	pty      *terminal.Pty
 	early    chan struct{} // closed once the early intermediate started
+	relays   []*pipeRelay  // standard descriptors that are not terminals
 	im       *intermediate
 	imErr    error
 	ptyLog   *os.File
@@ -189,6 +190,7 @@ func (a *attach) cleanup() {
 	if a.im != nil {
 		a.im.abort()
 	}
+	closeRelays(a.relays)
 	if a.pty != nil {
 		a.pty.Close()
 	}
@@ -206,6 +208,7 @@ func (a *attach) startEarly() {
 	go func() {
 		defer close(a.early)
 		a.im, a.imErr = startIntermediate(a.stdio, stageName)
+		handedOver(a.relays)
 	}()
 }
 
@@ -362,9 +365,12 @@ func (a *attach) planStdio() error {
 		}
 		a.stdio[i] = f
 	}
+	var err error
+	if a.relays, err = pipeStdio(&a.stdio); err != nil {
+		return fmt.Errorf("Failed to create the pipes of the attached process: %w", err)
+	}
 	// Opened (and created) even when no pty needs it, as LXC does.
 	if opts.ptyLog != "" {
-		var err error
 		if a.ptyLog, err = os.OpenFile(opts.ptyLog, os.O_WRONLY|os.O_APPEND|os.O_CREATE|syscall.O_CLOEXEC, 0o600); err != nil {
 			return fmt.Errorf("Failed to open log file %s: %v", quote.Short(opts.ptyLog), err)
 		}
@@ -427,6 +433,7 @@ func (a *attach) run() (int, error) {
 		a.early = nil
 	} else {
 		a.im, a.imErr = startIntermediate(a.stdio, stageName)
+		handedOver(a.relays)
 	}
 	if a.imErr != nil {
 		return 1, a.imErr
@@ -479,7 +486,9 @@ func (a *attach) run() (int, error) {
 		// A resize that happened before SIGWINCH was watched.
 		rl.resize()
 	}
-	return waitAttached(pid, sigs, rl), nil
+	code := waitAttached(pid, sigs, rl)
+	drain(a.relays)
+	return code, nil
 }
 
 // waitAttached forwards signals to the attached process until it exits

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -680,5 +681,65 @@ func TestWindowSizeFollows(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Error("the session did not end")
+	}
+}
+
+// TestStdioIsRelayedNotPassed: with a host file as stdin and another as
+// stdout, the attached process sees pipes, not our files: reopening
+// /proc/self/fd/0 for writing, or chmod/chown through it, cannot reach
+// the host file. Input ends (EOF) when ours does, and a reader of our
+// output that goes away ends the command (broken pipe) without hanging.
+func TestStdioIsRelayedNotPassed(t *testing.T) {
+	c := startContainer(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	out := filepath.Join(dir, "out")
+	if err := os.WriteFile(in, []byte("host data\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	inf, _ := os.Open(in)
+	defer inf.Close()
+	outf, _ := os.OpenFile(out, os.O_WRONLY|os.O_CREATE, 0o600)
+	defer outf.Close()
+	cmd := exec.Command(testutil.Bin(t, "lxc-attach"), c.args("--", "sh", "-c",
+		`readlink /proc/self/fd/0; readlink /proc/self/fd/1; cat; echo evil >> /proc/self/fd/0; chmod 666 /proc/self/fd/0 /proc/self/fd/1; chown 1:1 /proc/self/fd/0; exit 3`)...)
+	cmd.Stdin, cmd.Stdout = inf, outf
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	err := cmd.Run()
+	if code := cmd.ProcessState.ExitCode(); code != 3 {
+		t.Errorf("exit %d (%v), want 3: %s", code, err, errb.String())
+	}
+	got, _ := os.ReadFile(out)
+	lines := strings.Split(string(got), "\n")
+	if len(lines) < 3 || !strings.HasPrefix(lines[0], "pipe:") || !strings.HasPrefix(lines[1], "pipe:") || lines[2] != "host data" {
+		t.Errorf("the attached process saw %q, want two pipes and the input", got)
+	}
+	if b, _ := os.ReadFile(in); string(b) != "host data\n" {
+		t.Errorf("the host file given as stdin was written: %q", b)
+	}
+	for _, f := range []string{in, out} {
+		st, _ := os.Stat(f)
+		if st.Mode().Perm() != 0o600 || st.Sys().(*syscall.Stat_t).Uid != 0 {
+			t.Errorf("%s: mode %v uid %d, the container changed it", f, st.Mode(), st.Sys().(*syscall.Stat_t).Uid)
+		}
+	}
+	// A reader that stops: yes gets a broken pipe and lxc-attach ends.
+	cmd = exec.Command(testutil.Bin(t, "lxc-attach"), c.args("--", "yes")...)
+	pipe, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4)
+	io.ReadFull(pipe, buf)
+	pipe.Close()
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatal("lxc-attach -- yes did not end after its reader went away")
 	}
 }
