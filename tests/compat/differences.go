@@ -320,6 +320,41 @@ var Differences = []Difference{
 		Golxc:  "the container starts too (same exit code), and each key it cannot apply is named in a warning line (not for `lxc.apparmor.profile = unconfined` or `unchanged`)",
 		Reason: "a confinement asked for and not applied must not go unnoticed",
 	},
+	{
+		ID:     "monitor-kill-cleanup",
+		Area:   "kill -9 of a container's monitor",
+		LXC:    "the container's cgroups stay in every hierarchy for good (lxc-destroy too leaves them); with `lxc.monitor.signal.pdeath = 0` the container runs on and `lxc-stop` says it is not running (exit 2)",
+		Golxc:  "the next `lxc-start`, `lxc-stop` or `lxc-destroy` of the container removes what the monitor left (tasks, cgroups, lxc.cgroup.dir directories, host network state, pid file); `lxc-stop` kills tasks that ran on and exits 0",
+		Reason: "a crash must not leak host state or leave a container nobody can stop; each boot keeps a record of what it made, per lxcpath and name, so a same-named container of another lxcpath is never touched",
+	},
+	{
+		ID:     "signal-range",
+		Area:   "`lxc.signal.stop`, `.halt`, `.reboot`, `lxc.monitor.signal.pdeath`",
+		LXC:    "any number is accepted; one that is no signal (e.g. 9999) makes `lxc-stop -k` and `lxc-destroy -f` fail with \"Invalid argument\" and the container cannot be stopped",
+		Golxc:  "a number above 64 is refused when the config is loaded, with one line naming file, line and key",
+		Reason: "a container must always be stoppable; the error belongs where the mistake is",
+	},
+	{
+		ID:     "stop-escalation",
+		Area:   "lxc-stop -k, lxc-destroy -f",
+		LXC:    "send `lxc.signal.stop` and return; a container whose init ignores it keeps running",
+		Golxc:  "send `lxc.signal.stop`, then SIGKILL every task if the container is still there 5 s later",
+		Reason: "-k means \"kill\"; a stop signal the init ignores must not make a container unstoppable",
+	},
+	{
+		ID:     "config-special-files",
+		Area:   "config files and `lxc.include`",
+		LXC:    "a config that is a FIFO, or an include of a FIFO, blocks every tool (lxc-ls included); an include of /dev/zero grows the tool past 1 GiB",
+		Golxc:  "only regular files (and include directories) are read, at most 16 MiB each and 64 MiB in all; anything else is refused at once with what it is, and lxc-ls lists the other containers",
+		Reason: "one bad container must not hang the tools for all the others, nor exhaust memory",
+	},
+	{
+		ID:     "attach-stdio-pipes",
+		Area:   "lxc-attach with stdin, stdout or stderr not a terminal",
+		LXC:    "the attached process gets the caller's descriptors: with a host file as stdin it can reopen /proc/self/fd/0 for writing, or chmod/chown the file",
+		Golxc:  "it gets pipes lxc-attach relays (binary-clean, EOF and broken pipes passed on); output written after the command exited is relayed until 100 ms pass without any",
+		Reason: "a file given as input must not become writable from inside a (privileged) container",
+	},
 }
 
 // Lookup returns the entry with id; ok is false for an unknown id.
