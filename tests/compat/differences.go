@@ -337,7 +337,7 @@ var Differences = []Difference{
 	{
 		ID:     "stop-escalation",
 		Area:   "lxc-stop -k, lxc-destroy -f",
-		LXC:    "send `lxc.signal.stop` and return; a container whose init ignores it keeps running",
+		LXC:    "send `lxc.signal.stop` and wait; a container whose init ignores it keeps running and the tool waits for ever",
 		Golxc:  "send `lxc.signal.stop`, then SIGKILL every task if the container is still there 5 s later",
 		Reason: "-k means \"kill\"; a stop signal the init ignores must not make a container unstoppable",
 	},

@@ -139,15 +139,18 @@ func TestSignalKeyNotASignal(t *testing.T) {
 	}
 }
 
-// TestStopSignalIgnored: lxc.signal.stop = SIGUSR2, which the busybox
-// init ignores. LXC's lxc-stop -k sends it and returns, the container
-// still running; golxc's kills it once the grace period is over.
+// TestStopSignalIgnored: lxc.signal.stop = SIGURG, which the busybox
+// init (pid 1, no handler) ignores. LXC's lxc-stop -k sends it and waits
+// for ever, the container running; golxc's kills it once the grace period
+// is over.
 func TestStopSignalIgnored(t *testing.T) {
 	p := newPair(t)
 	d := intended(t, "stop-escalation")
-	p.busybox(t, "a", "lxc.signal.stop = SIGUSR2")
+	p.busybox(t, "a", "lxc.signal.stop = SIGURG")
 	p.start(t, "a")
-	l, o := p.runBoth("lxc-stop", "-P", "@P", "-n", "@a", "-k")
+	// LXC's lxc-stop -k waits for ever: it is given 8 s.
+	l := p.lxc.runT(8*time.Second, nil, "", "lxc-stop", "-P", p.lxc.path, "-n", p.lxc.name("a"), "-k")
+	o := p.ours.run("lxc-stop", "-P", p.ours.path, "-n", p.ours.name("a"), "-k")
 	lst, ost := p.runBoth("lxc-info", "-P", "@P", "-n", "@a", "-sH")
 	if o.Code != 0 || strings.TrimSpace(ost.Stdout) != "STOPPED" {
 		t.Errorf("%s: golxc lxc-stop -k: %s, then %s", d.ID, o, ost)
@@ -221,12 +224,12 @@ func TestAttachStdinIsAHostFile(t *testing.T) {
 		cmd := exec.CommandContext(ctx, filepath.Join(s.bin, "lxc-attach"), "-P", s.path, "-n", s.name("a"), "--",
 			"sh", "-c", "cat >/dev/null; echo written >> /proc/self/fd/0")
 		cmd.Stdin = in
-		out, err := cmd.CombinedOutput()
-		cancel()
-		in.Close()
+		out, _ := cmd.CombinedOutput()
 		if ctx.Err() != nil {
 			t.Errorf("%s lxc-attach hung: %s", s.label, out)
 		}
+		cancel()
+		in.Close()
 		b, _ := os.ReadFile(f)
 		got[s.label] = string(b)
 	}
