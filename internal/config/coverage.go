@@ -87,7 +87,7 @@ var KeyCoverage = map[string]KeyUse{
 	"lxc.mount.fstab":           {Tests: []string{rt + "TestMountFstab"}},
 	"lxc.namespace.clone":       {Tests: []string{rt + "TestNetworkNeverInHostNamespace"}},
 	"lxc.namespace.keep":        {Tests: []string{rt + "TestNetworkNeverInHostNamespace", rt + "TestKeptNamespacesUntouched"}},
-	"lxc.namespace.share":       {Tests: []string{rt + "TestShareNeverChangesTheSharedNamespace", rt + "TestSharePID", rt + "TestShareMount"}},
+	"lxc.namespace.share":       {Tests: []string{rt + "TestShareNeverChangesTheSharedNamespace", rt + "TestSharePID", rt + "TestShareMount", rt + "TestShareUser", cp + "TestShareUser"}},
 	"lxc.net":                   {Tests: []string{rt + "TestNetworkNeverInHostNamespace"}},
 	"lxc.no_new_privs":          {Tests: []string{rt + "TestNoNewPrivs"}},
 	"lxc.prlimit":               {Tests: []string{rt + "TestConfigKeysApplied"}},

@@ -472,7 +472,9 @@ func joinShared(names []string, files []*os.File) error {
 	for i, n := range names {
 		switch n {
 		case "user":
-			return fmt.Errorf("lxc.namespace.share.%s is not supported yet", n)
+			// Refused by checkNamespaces: only the C supervisor's
+			// single-threaded intermediate can enter it.
+			return fmt.Errorf("lxc.namespace.share.%s needs golxc's C supervisor", n)
 		case "mnt":
 			// setns(CLONE_NEWNS) wants a filesystem context of our own;
 			// Go's threads share one until this thread unshares it.

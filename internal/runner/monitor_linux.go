@@ -447,6 +447,9 @@ func (m *Monitor) startOnce() (err error) {
 	if plan == nil && len(cmd.ExtraFiles) > 2 {
 		cmd.ExtraFiles[2].Close() // the log file, now the child's
 	}
+	if err == nil && plan != nil && m.ns["user"] == nsShared {
+		err = m.adoptSpawned(cmd, parent)
+	}
 	if err != nil {
 		return fmt.Errorf("start container init: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/golxc/golxc/internal/config"
 	"github.com/golxc/golxc/internal/network"
+	"github.com/golxc/golxc/internal/supervisor"
 )
 
 // nsMode is what the container gets for one kind of namespace.
@@ -173,6 +174,16 @@ func checkNamespaces(c *config.Container, p nsPlan) error {
 			key := fmt.Sprintf("lxc.net.%d.type", n.Index)
 			return fmt.Errorf("%s%s = %s needs a network namespace of the container's own, but %s: refusing to configure the host's network",
 				where(c, key), key, n.EffectiveType(), whyNot(c, p, "net"))
+		}
+	}
+	if p["user"] == nsShared {
+		// spawn_in_userns (the C supervisor) enters it; a user's start
+		// has its own id-map steps, not made for a namespace it joins.
+		switch {
+		case unprivileged():
+			return fmt.Errorf("%slxc.namespace.share.user is not supported for a start by a non-root user", where(c, "lxc.namespace.share.user"))
+		case !supervisor.Available():
+			return fmt.Errorf("%slxc.namespace.share.user needs golxc's C supervisor, which this build lacks", where(c, "lxc.namespace.share.user"))
 		}
 	}
 	if wantsTimeNS(c) && p["time"] == nsKept {

@@ -33,6 +33,7 @@ func TestPlanNamespaces(t *testing.T) {
 		{[]string{"lxc.namespace.clone = pid"}, "user=kept mnt=new pid=new uts=kept ipc=kept net=kept cgroup=kept time=kept"},
 		{[]string{"lxc.namespace.share.net = a", "lxc.namespace.share.pid = 12"}, "user=kept mnt=new pid=shared uts=new ipc=new net=shared cgroup=new time=kept"},
 		{[]string{"lxc.namespace.share.mnt = a"}, "user=kept mnt=shared pid=new uts=new ipc=new net=new cgroup=new time=kept"},
+		{[]string{"lxc.idmap = u 0 100000 65536", "lxc.idmap = g 0 100000 65536", "lxc.namespace.share.user = a"}, "user=shared mnt=new pid=new uts=new ipc=new net=new cgroup=new time=kept"},
 	} {
 		got := planNamespaces(loadConfig(t, c.lines...), true).String()
 		if got != c.want {

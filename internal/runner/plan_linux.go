@@ -103,7 +103,9 @@ func (pl *planner) build() error {
 	// which needs no cgroup-wide lock.
 	// A stage-2 cloned into a new user namespace (by the C monitor) is
 	// its root only once it takes ids 0 there, after the maps are written.
-	if pl.ns.owns("user") {
+	// So is one in a shared user namespace with lxc.idmap (LXC's rule:
+	// without maps the ids stay what the namespace makes of the host's).
+	if pl.ns.owns("user") || pl.ns["user"] == nsShared && len(pl.c.IDMaps) > 0 {
 		pl.add(sv.OpSetuser, 0, 0, 0, []byte{})
 	}
 	for _, t := range pl.cg.tasks {
@@ -284,7 +286,10 @@ func seccompProgram(c *config.Container, off bool) ([]byte, error) {
 // joinShared: lxc.namespace.share.* joined first, from descriptors we
 // open here (the stage-2 does no /proc lookups of other processes).
 func (pl *planner) joinShared() error {
-	if pl.ns["pid"] == nsShared && pl.c.MonitorSignalPdeath != 0 {
+	// Our parent is not who forked us (shared PID namespace: the
+	// death signal is not the fork's; shared user namespace: an
+	// intermediate cloned us).
+	if (pl.ns["pid"] == nsShared || pl.ns["user"] == nsShared) && pl.c.MonitorSignalPdeath != 0 {
 		pl.add(sv.OpPdeathsig, 0, uint64(pl.c.MonitorSignalPdeath))
 	}
 	for _, ns := range pl.ns.joined() {
@@ -292,7 +297,7 @@ func (pl *planner) joinShared() error {
 		case "pid":
 			continue // the monitor forks us into it
 		case "user":
-			return fmt.Errorf("lxc.namespace.share.%s is not supported yet", ns)
+			continue // spawn_in_userns cloned us in it
 		}
 		f, err := dupFile(pl.share[ns])
 		if err != nil {

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -82,6 +84,12 @@ func (m *Monitor) supervisorCommand(child, plan *os.File, files []*os.File) (*ex
 		Dir:        "/",
 		ExtraFiles: append([]*os.File{child, plan, img}, files...),
 	}
+	if m.ns["user"] == nsShared {
+		// An intermediate enters the shared user namespace and clones
+		// the stage-2 from there (spawnsInUserNS).
+		cmd.ExtraFiles = append(cmd.ExtraFiles, m.shared["user"])
+		cmd.Args = []string{"golxc-stage2", "spawn", fmt.Sprintf("%#x", m.ns.cloneFlags()), strconv.Itoa(2 + len(cmd.ExtraFiles))}
+	}
 	if m.spec.PassStdio {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	}
@@ -91,6 +99,52 @@ func (m *Monitor) supervisorCommand(child, plan *os.File, files []*os.File) (*ex
 	}
 	cmd.SysProcAttr = attr
 	return cmd, nil
+}
+
+// adoptSpawned: with lxc.namespace.share.user the process started was
+// the intermediate (stage2.c: spawn_in_userns); it names the stage-2 it
+// cloned as our child and exits. The stage-2 takes its place in cmd, so
+// everything after treats it as the process we started.
+func (m *Monitor) adoptSpawned(cmd *exec.Cmd, sock int) error {
+	msg, err := supervisor.Recv(sock)
+	werr := cmd.Wait()
+	if err != nil {
+		return fmt.Errorf("container init: %w (%v)", err, werr)
+	}
+	if msg.Kind == supervisor.SyncError {
+		return msg.Err()
+	}
+	defer closeAll(msg.Files)
+	if msg.Kind != supervisor.SyncPID || len(msg.Files) != 1 {
+		return fmt.Errorf("container init: unexpected message %d", msg.Kind)
+	}
+	pid, err := pidfdPID(msg.Files[0])
+	if err != nil {
+		return fmt.Errorf("container init: %w", err)
+	}
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return err
+	}
+	cmd.Process = p
+	return nil
+}
+
+// pidfdPID is the pid, in our PID namespace, of the process a pidfd
+// refers to (its fdinfo's Pid line).
+func pidfdPID(f *os.File) (int, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/self/fdinfo/%d", f.Fd()))
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "Pid:"); ok {
+			if pid, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && pid > 0 {
+				return pid, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("no pid in the fdinfo of pidfd %d", f.Fd())
 }
 
 // runSupervisor drives a C stage-2 from the setup message to its exec:
@@ -163,6 +217,11 @@ func (m *Monitor) recvStage2(sock int) (*supervisor.Msg, error) {
 func (m *Monitor) stage2Attr() (*syscall.SysProcAttr, error) {
 	c := m.cfg
 	attr := &syscall.SysProcAttr{Cloneflags: m.ns.cloneFlags()}
+	if m.ns["user"] == nsShared {
+		// The intermediate makes no namespace: its child, the stage-2,
+		// is cloned with them from inside the shared user namespace.
+		attr.Cloneflags = 0
+	}
 	if m.cgroupFD != nil {
 		attr.UseCgroupFD = true
 		attr.CgroupFD = int(m.cgroupFD.Fd())

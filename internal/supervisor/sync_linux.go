@@ -28,6 +28,10 @@ const (
 	// (see internal/runner/unpriv_linux.go).
 	SyncMapped  = 12
 	SyncNetlink = 13
+	// SyncPID: the intermediate of lxc.namespace.share.user (stage2.c:
+	// spawn_in_userns) sends a pidfd of the stage-2 it cloned as our
+	// child.
+	SyncPID = 14
 
 	syncHeader = 24
 )

@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/golxc/golxc/internal/testutil"
 )
@@ -224,4 +227,74 @@ func TestShareMount(t *testing.T) {
 		t.Errorf("lxc.namespace.share.mnt: LXC exit %d, golxc exit %d; share-mnt expects LXC to fail and golxc to start", codes[0], codes[1])
 	}
 	intended(t, "share-mnt")
+}
+
+// nsOwnerOf is the user namespace owning pid's namespace of kind.
+func nsOwnerOf(t *testing.T, pid int, kind string) string {
+	t.Helper()
+	f, err := os.Open(fmt.Sprintf("/proc/%d/ns/%s", pid, kind))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fd, err := unix.IoctlRetInt(int(f.Fd()), unix.NS_GET_USERNS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	l, _ := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+	return l
+}
+
+// TestShareUser: lxc.namespace.share.user = a (both with the same
+// lxc.idmap): b runs in a's user namespace, every namespace b makes
+// belongs to it, b's init is its root, as in LXC. LXC runs without
+// newuidmap on its PATH, so as root it writes a's maps itself.
+func TestShareUser(t *testing.T) {
+	p := newPair(t)
+	var out [2]string
+	for i, s := range p.both() {
+		env := append(os.Environ(), "PATH=/usr/sbin:/sbin") // no newuidmap (in /usr/bin)
+		os.Chmod(s.path, 0o711)
+		for _, role := range []string{"a", "b"} {
+			extra := []string{"lxc.idmap = u 0 100000 65536", "lxc.idmap = g 0 100000 65536"}
+			if role == "b" {
+				extra = append(extra, "lxc.namespace.share.user = "+s.name("a"))
+			}
+			n := s.name(role)
+			testutil.BusyboxContainer(t, s.path, n, extra...)
+			os.Chmod(filepath.Join(s.path, n), 0o711)
+			filepath.Walk(filepath.Join(s.path, n, "rootfs"), func(path string, _ os.FileInfo, err error) error {
+				if err == nil {
+					os.Lchown(path, 100000, 100000)
+				}
+				return nil
+			})
+		}
+		var lines []string
+		for _, role := range []string{"a", "b"} {
+			r := s.runT(60*time.Second, env, "", "lxc-start", "-P", s.path, "-n", s.name(role))
+			lines = append(lines, fmt.Sprintf("start %s: exit %d", role, r.Code))
+		}
+		apid, bpid := s.initPID("a"), s.initPID("b")
+		for _, ns := range []string{"user", "pid", "mnt", "uts", "ipc", "net"} {
+			line := fmt.Sprintf("%s shared: %v", ns, nsOf(t, apid, ns) == nsOf(t, bpid, ns))
+			if ns != "user" {
+				line += fmt.Sprintf(", b's belongs to a's user namespace: %v", nsOwnerOf(t, bpid, ns) == nsOf(t, apid, "user"))
+			}
+			lines = append(lines, line)
+		}
+		st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", bpid))
+		lines = append(lines, fmt.Sprintf("b's init as host uid 100000: %v", strings.Contains(string(st), "Uid:\t100000\t100000\t100000\t100000")))
+		r := s.runT(60*time.Second, env, "", "lxc-attach", "-P", s.path, "-n", s.name("b"), "--", "/bin/sh", "-c", "id -u; cat /proc/self/uid_map; hostname")
+		lines = append(lines, "attach b: "+s.norm(strings.Join(strings.Fields(r.Stdout), " ")))
+		for _, role := range []string{"b", "a"} {
+			s.runT(60*time.Second, env, "", "lxc-stop", "-P", s.path, "-n", s.name(role), "-k")
+		}
+		out[i] = strings.Join(lines, "\n")
+	}
+	t.Logf("golxc:\n%s", out[1])
+	if out[0] != out[1] || !strings.Contains(out[1], "start b: exit 0") {
+		t.Errorf("share.user differs:\n--- LXC\n%s\n--- golxc\n%s", out[0], out[1])
+	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/golxc/golxc/internal/testutil"
 )
 
@@ -318,5 +320,91 @@ func TestShareMount(t *testing.T) {
 	testutil.MustRun(t, "lxc-stop", "-P", p, "-n", b, "-k")
 	if got := readProc(t, apid, "mountinfo"); got != before {
 		t.Errorf("mount table of %s changed after %s stopped:\n%s", a, b, got)
+	}
+}
+
+// nsOwner is the user namespace owning pid's namespace of kind.
+func nsOwner(t *testing.T, pid int, kind string) string {
+	t.Helper()
+	f, err := os.Open(fmt.Sprintf("/proc/%d/ns/%s", pid, kind))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fd, err := unix.IoctlRetInt(int(f.Fd()), unix.NS_GET_USERNS)
+	if err != nil {
+		t.Fatalf("NS_GET_USERNS of %s of %d: %v", kind, pid, err)
+	}
+	defer unix.Close(fd)
+	l, _ := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", fd))
+	return l
+}
+
+// idmappedContainer makes a busybox container with the usual test
+// mapping, its rootfs owned by the mapped root.
+func idmappedContainer(t *testing.T, p, n string, extra ...string) {
+	t.Helper()
+	testutil.BusyboxContainer(t, p, n, append([]string{"lxc.idmap = u 0 100000 65536", "lxc.idmap = g 0 100000 65536"}, extra...)...)
+	os.Chmod(p, 0o711)
+	os.Chmod(filepath.Join(p, n), 0o711)
+	filepath.Walk(filepath.Join(p, n, "rootfs"), func(path string, _ os.FileInfo, err error) error {
+		if err == nil {
+			os.Lchown(path, 100000, 100000)
+		}
+		return nil
+	})
+}
+
+// TestShareUser: lxc.namespace.share.user = A starts the container in A's
+// user namespace, as LXC does: every namespace it makes belongs to A's
+// user namespace (so its root has privilege over them), init is the
+// namespace's root, nothing is written to A's id maps, and A runs on
+// after it stops. With pid and net shared too, the other namespaces
+// still come from inside A's user namespace.
+func TestShareUser(t *testing.T) {
+	testutil.Integration(t)
+	p := testutil.LXCPath(t)
+	a := testutil.UniqueName("rt")
+	idmappedContainer(t, p, a)
+	start(t, p, a)
+	apid := initPID(t, p, a)
+	auser := nsLink(t, apid, "user")
+	amap := readProc(t, apid, "uid_map")
+	for _, c := range []struct {
+		extra  []string
+		shared []string
+	}{
+		{[]string{"lxc.namespace.share.user = " + a}, []string{"user"}},
+		{[]string{"lxc.namespace.share.user = " + a, "lxc.namespace.share.pid = " + a, "lxc.namespace.share.net = " + a}, []string{"user", "pid", "net"}},
+	} {
+		b := testutil.UniqueName("rt")
+		idmappedContainer(t, p, b, c.extra...)
+		start(t, p, b)
+		bpid := initPID(t, p, b)
+		for _, k := range []string{"user", "pid", "net", "mnt", "uts", "ipc"} {
+			shared := strings.Contains(strings.Join(c.shared, " "), k)
+			if same := nsLink(t, bpid, k) == nsLink(t, apid, k); same != shared {
+				t.Errorf("%v: %s namespace shared with %s: %v, want %v", c.extra, k, a, same, shared)
+			}
+			if k != "user" && !shared {
+				if o := nsOwner(t, bpid, k); o != auser {
+					t.Errorf("%v: %s's %s namespace belongs to %s, want %s (%s's)", c.extra, b, k, o, auser, a)
+				}
+			}
+		}
+		if st := readProc(t, bpid, "status"); !strings.Contains(st, "Uid:\t100000\t100000\t100000\t100000") {
+			t.Errorf("%v: init does not run as the namespace's root:\n%s", c.extra, st)
+		}
+		r := testutil.MustRun(t, "lxc-attach", "-P", p, "-n", b, "--", "/bin/sh", "-c", "id -u; grep -c ' /proc proc ' /proc/mounts; hostname")
+		if got := strings.Fields(r.Stdout); len(got) != 3 || got[0] != "0" || got[1] != "1" || got[2] != b {
+			t.Errorf("%v: in %s: id -u, proc mounts, hostname = %q", c.extra, b, r.Stdout)
+		}
+		testutil.MustRun(t, "lxc-stop", "-P", p, "-n", b, "-k")
+		if r := testutil.Run(t, "lxc-info", "-P", p, "-n", a, "-s"); !strings.Contains(r.Stdout, "RUNNING") {
+			t.Errorf("%s after %s stopped: %s", a, b, r)
+		}
+		if m := readProc(t, apid, "uid_map"); m != amap {
+			t.Errorf("%s's uid_map changed: %q, was %q", a, m, amap)
+		}
 	}
 }

@@ -13,6 +13,8 @@
  *
  * Usage (internal/runner): argv[1] = "stage2", with the sync channel on
  * fd 3, the plan in a memfd on fd 4 and our own image on fd 5; or
+ * argv[1] = "spawn", the same and a user namespace to clone the stage-2
+ * in (stage2.c: spawn_in_userns); or
  * argv = the title only and _GOLXC_MONITOR_FD = the channel to lxc-start,
  * with the stage-2's descriptors as above (monitor.c clones the stage-2).
  */
@@ -132,6 +134,9 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "stage2") == 0)
 		stage2_main();
+	/* "spawn FLAGS USERNS_FD": the stage-2 of lxc.namespace.share.user. */
+	if (argc == 4 && strcmp(argv[1], "spawn") == 0)
+		spawn_in_userns(strtoul(argv[2], NULL, 0), atoi(argv[3]));
 	/* A monitor's argv is its title alone ("[lxc monitor] LXCPATH NAME"). */
 	const char *mon = getenv("_GOLXC_MONITOR_FD");
 	if (argc == 1 && mon)

@@ -155,6 +155,7 @@ enum {
 	 */
 	SYNC_MAPPED,
 	SYNC_NETLINK,
+	SYNC_PID,       /* spawn_in_userns: the one fd is a pidfd of the stage-2 (our parent's child now) */
 };
 
 struct sync_msg {

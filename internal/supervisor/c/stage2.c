@@ -896,6 +896,43 @@ static void become_userns_root(void)
 	close(nl);
 }
 
+/*
+ * spawn_in_userns is the start of a container sharing another one's user
+ * namespace (lxc.namespace.share.user), as LXC's do_share_ns: the
+ * container's new namespaces must be made from inside that user
+ * namespace to belong to it, and only a single-threaded process can enter
+ * one. So the monitor starts us in no new namespace; we enter the user
+ * namespace, clone the stage-2 with the new ones as our parent's child
+ * (CLONE_PARENT: the monitor waits for it, as for any stage-2), tell the
+ * monitor its pid on the sync channel and exit. Everything else (the
+ * shared namespaces of other kinds, the cgroup we were born in, the
+ * descriptors) the stage-2 inherits as if the monitor had cloned it.
+ */
+void spawn_in_userns(unsigned long flags, int userns_fd)
+{
+	/* Root of the other container may ptrace what runs in its namespace. */
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (setns(userns_fd, CLONE_NEWUSER) < 0)
+		die(errno, "join the shared user namespace");
+	close(userns_fd);
+	/*
+	 * CLONE_PARENT: the exit signal is ours (SIGCHLD); clone3 wants 0.
+	 * The monitor gets a pidfd: in a shared PID namespace the pid we see
+	 * is not the one it sees.
+	 */
+	int pidfd = -1;
+	struct {
+		uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	} ca = { .flags = flags | CLONE_PARENT | CLONE_PIDFD, .pidfd = (uint64_t)(uintptr_t)&pidfd };
+	pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid < 0)
+		die(errno, "clone the container's init in the shared user namespace");
+	if (pid == 0)
+		stage2_main();
+	(void)send_sync(SYNC_PID, 0, NULL, &pidfd, 1, 0, 0);
+	_exit(0);
+}
+
 void stage2_main(void)
 {
 	struct plan p;

@@ -172,6 +172,7 @@ int proc_attr(const char *name, const char *fallback, const char *value);
 /* stage2.c, init.c and monitor.c. */
 void __attribute__((noreturn)) monitor_main(int ctl_fd);
 void __attribute__((noreturn)) stage2_main(void);
+void __attribute__((noreturn)) spawn_in_userns(unsigned long flags, int userns_fd);
 void __attribute__((noreturn)) init_main(const struct op *o, char **argv, char **envp);
 int lookup_exec(const char *cmd, const char *path, char *out, size_t outlen);
 
