@@ -240,3 +240,19 @@ func TestAttachStdinIsAHostFile(t *testing.T) {
 		t.Logf("LXC 5.0.2 did not let the attached process write the host file this time")
 	}
 }
+
+// TestLargeConfig: a valid config of about 60 KB (600 lxc.environment
+// lines) starts with both, and the attached process sees every variable.
+func TestLargeConfig(t *testing.T) {
+	p := newPair(t)
+	var env []string
+	for i := 0; i < 600; i++ {
+		env = append(env, fmt.Sprintf("lxc.environment = GOLXC_LARGE_%03d=%s", i, strings.Repeat("e", 80)))
+	}
+	p.busybox(t, "a", env...)
+	p.start(t, "a")
+	l, o := p.runBoth("lxc-attach", "-P", "@P", "-n", "@a", "--", "sh", "-c", "env | grep -c ^GOLXC_LARGE_")
+	if sameRes(t, "lxc-attach -- env with 600 lxc.environment lines", l, o) && strings.TrimSpace(o.Stdout) != "600" {
+		t.Errorf("the attached process sees %q variables, want 600", strings.TrimSpace(o.Stdout))
+	}
+}
