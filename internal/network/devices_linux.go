@@ -14,6 +14,7 @@ import (
 
 	"github.com/golxc/golxc/internal/bootrec"
 	"github.com/golxc/golxc/internal/quote"
+	"github.com/golxc/golxc/internal/revert"
 )
 
 // setupVeth makes a veth pair whose container end is born inside the
@@ -84,8 +85,6 @@ func (d *Devices) setupVeth(n *nic) (err error) {
 	if err := d.host.LinkAdd(v); err != nil {
 		return kernelFeature("veth", fmt.Errorf("create veth pair %s/%s: %w", veth1, veth2, err))
 	}
-	rev := &reverter{}
-	defer rev.Fail()
 	host1, err := d.host.LinkByName(veth1)
 	if err != nil {
 		// Deleting the host end by name also removes the peer.
@@ -93,18 +92,18 @@ func (d *Devices) setupVeth(n *nic) (err error) {
 		return fmt.Errorf("find new veth %s: %w", veth1, err)
 	}
 	d.note(bootrec.Entry{Kind: bootrec.KindVeth, Name: veth1, Index: host1.Attrs().Index})
-	rev.Add(func() {
-		if err := d.host.LinkDel(host1); err != nil {
-			d.log.Warnf("lxc.net.%d: remove veth %s: %v", c.Index, veth1, err)
-		}
-	})
+	var steps []undoStep
+	r := revert.New()
+	defer r.Fail()
+	r.Add(func() { d.undo(n, steps) })
+	steps = append(steps, undoStep{Op: undoHostLink, Index: host1.Attrs().Index, Name: veth1})
 	n.hostName, n.transient, n.macSet = veth1, veth2, true
 
 	if bridged {
 		if err := disableIPv6(veth1); err != nil {
 			return err
 		}
-		if err := d.attach(n, br, host1, rev); err != nil {
+		if err := d.attach(n, br, host1, &steps); err != nil {
 			return err
 		}
 	}
@@ -133,8 +132,8 @@ func (d *Devices) setupVeth(n *nic) (err error) {
 		n.upRan = true
 	}
 	d.log.Infof("lxc.net.%d: veth %s (host) <-> %s (container), mtu %d", c.Index, veth1, veth2, mtu)
-	n.cleanup.Add(rev.Clone().Fail)
-	rev.Success()
+	n.undoSteps = append(n.undoSteps, steps...)
+	r.Success()
 	return nil
 }
 
@@ -163,7 +162,7 @@ func defaultQueues() int {
 
 // attach puts the host end on the bridge: a Linux bridge through netlink,
 // an Open vSwitch bridge through ovs-vsctl, as LXC does.
-func (d *Devices) attach(n *nic, br, veth netlink.Link, rev *reverter) error {
+func (d *Devices) attach(n *nic, br, veth netlink.Link, steps *[]undoStep) error {
 	c := n.cfg
 	name := veth.Attrs().Name
 	switch br.Type() {
@@ -180,11 +179,7 @@ func (d *Devices) attach(n *nic, br, veth netlink.Link, rev *reverter) error {
 		if err := ovs("add-port", c.Link, name); err != nil {
 			return err
 		}
-		rev.Add(func() {
-			if err := ovs("del-port", c.Link, name); err != nil {
-				d.log.Warnf("lxc.net.%d: %v", c.Index, err)
-			}
-		})
+		*steps = append(*steps, undoStep{Op: undoOVSPort, Link: c.Link, Name: name})
 		return d.ovsVlan(n, name)
 	}
 	return fmt.Errorf("link %s is a %s device, not a bridge (use veth.mode = router, or type macvlan or phys)", c.Link, br.Type())
@@ -397,11 +392,7 @@ func (d *Devices) setupL2Proxy(n *nic) error {
 		if err := d.neighProxy(idx, ip, false); err != nil {
 			return fmt.Errorf("l2proxy entry for %s on %s: %w", ip, c.Link, err)
 		}
-		n.cleanup.Add(func() {
-			if err := d.neighProxy(idx, ip, true); err != nil {
-				d.log.Warnf("lxc.net.%d: remove l2proxy entry for %s on %s: %v", c.Index, ip, c.Link, err)
-			}
-		})
+		n.undoSteps = append(n.undoSteps, undoStep{Op: undoNeigh, Index: idx, Link: c.Link, IP: ip.String()})
 		if lo != nil {
 			// An ipvlan l3s device is reached through a local route.
 			bits := 128
@@ -412,9 +403,7 @@ func (d *Devices) setupL2Proxy(n *nic) error {
 			if err := d.addHostRoute(lo.Attrs().Index, dst); err != nil {
 				return fmt.Errorf("l2proxy route for %s on lo: %w", ip, err)
 			}
-			n.cleanup.Add(func() {
-				d.host.RouteDel(&netlink.Route{LinkIndex: lo.Attrs().Index, Dst: dst, Scope: netlink.SCOPE_LINK, Table: unix.RT_TABLE_MAIN})
-			})
+			n.undoSteps = append(n.undoSteps, undoStep{Op: undoRoute, Index: lo.Attrs().Index, IP: dst.String()})
 		}
 	}
 	return nil
@@ -460,17 +449,14 @@ func (d *Devices) setupLower(n *nic) error {
 		}
 		return fmt.Errorf("create %s device on %s: %w", n.typ, c.Link, err)
 	}
-	rev := &reverter{}
-	defer rev.Fail()
 	in, err := d.cont.LinkByName(la.Name)
 	if err != nil {
 		return fmt.Errorf("find new %s device %s in the container: %w", n.typ, la.Name, err)
 	}
-	rev.Add(func() {
-		if err := d.cont.LinkDel(in); err != nil {
-			d.log.Warnf("lxc.net.%d: remove %s device: %v", c.Index, n.typ, err)
-		}
-	})
+	steps := []undoStep{{Op: undoContLink, Index: in.Attrs().Index, Name: n.typ}}
+	r := revert.New()
+	defer r.Fail()
+	r.Add(func() { d.undo(n, steps) })
 	n.transient, n.hostName = la.Name, c.Link
 	if c.ScriptUp != "" {
 		if err := d.runScript(n, "up"); err != nil {
@@ -479,8 +465,8 @@ func (d *Devices) setupLower(n *nic) error {
 		n.upRan = true
 	}
 	d.log.Infof("lxc.net.%d: %s on %s", c.Index, n.typ, c.Link)
-	n.cleanup.Add(rev.Clone().Fail)
-	rev.Success()
+	n.undoSteps = append(n.undoSteps, steps...)
+	r.Success()
 	return nil
 }
 
@@ -532,23 +518,15 @@ func (d *Devices) setupPhys(n *nic) error {
 	ps := &physState{origName: a.Name, origMTU: a.MTU, origMAC: append(net.HardwareAddr{}, a.HardwareAddr...), hostIndex: a.Index}
 	d.note(bootrec.Entry{Kind: bootrec.KindPhys, Name: a.Name, Index: a.Index, MTU: a.MTU, MAC: a.HardwareAddr.String()})
 	n.phys, n.hostName = ps, c.Link
-	rev := &reverter{}
-	defer rev.Fail()
+	var steps []undoStep
+	r := revert.New()
+	defer r.Fail()
+	r.Add(func() { d.undo(n, steps) })
 	if n.mtu > 0 && n.mtu != a.MTU {
 		if err := d.host.LinkSetMTU(l, n.mtu); err != nil {
 			return fmt.Errorf("set mtu %d on %s: %w", n.mtu, c.Link, err)
 		}
-		rev.Add(func() {
-			// Runs once the device is back on the host (hostIndex is
-			// updated by movePhysOut).
-			hl, err := d.host.LinkByIndex(ps.hostIndex)
-			if err == nil {
-				err = d.host.LinkSetMTU(hl, ps.origMTU)
-			}
-			if err != nil {
-				d.log.Warnf("lxc.net.%d: restore mtu %d of %s: %v", c.Index, ps.origMTU, ps.origName, err)
-			}
-		})
+		steps = append(steps, undoStep{Op: undoPhysMTU})
 	}
 	if c.ScriptUp != "" {
 		if err := d.runScript(n, "up"); err != nil {
@@ -556,8 +534,8 @@ func (d *Devices) setupPhys(n *nic) error {
 		}
 		n.upRan = true
 	}
-	n.cleanup.Add(rev.Clone().Fail)
-	rev.Success()
+	n.undoSteps = append(n.undoSteps, steps...)
+	r.Success()
 	return nil
 }
 
@@ -573,7 +551,7 @@ func (d *Devices) movePhysIn(n *nic) error {
 	}
 	ps.inContainer = true
 	n.transient = tmp
-	n.cleanup.Add(func() { d.movePhysOut(n) })
+	n.undoSteps = append(n.undoSteps, undoStep{Op: undoPhysOut})
 	d.log.Infof("lxc.net.%d: moved %s into the container", n.cfg.Index, ps.origName)
 	return nil
 }

@@ -65,26 +65,3 @@ func TestBroadcast4(t *testing.T) {
 		}
 	}
 }
-
-func TestReverter(t *testing.T) {
-	var order []int
-	r := &reverter{}
-	for i := 1; i <= 3; i++ {
-		i := i
-		r.Add(func() { order = append(order, i) })
-	}
-	kept := r.Clone()
-	r.Success()
-	r.Fail() // nothing left to undo
-	if len(order) != 0 {
-		t.Fatalf("Fail after Success ran %v", order)
-	}
-	kept.Fail()
-	if len(order) != 3 || order[0] != 3 || order[2] != 1 {
-		t.Fatalf("undo order %v, want 3 2 1", order)
-	}
-	kept.Fail()
-	if len(order) != 3 {
-		t.Fatalf("second Fail ran again: %v", order)
-	}
-}

@@ -27,6 +27,7 @@ import (
 	"github.com/golxc/golxc/internal/hooks"
 	"github.com/golxc/golxc/internal/log"
 	"github.com/golxc/golxc/internal/quote"
+	"github.com/golxc/golxc/internal/revert"
 )
 
 // Context is what Setup needs from the monitor.
@@ -58,7 +59,7 @@ type Devices struct {
 
 	nics    []*nic
 	devs    []ctl.NetDev
-	closers reverter
+	closers revert.Reverter
 }
 
 // nic is one lxc.net.N device being set up.
@@ -82,10 +83,10 @@ type nic struct {
 
 	phys *physState
 
-	// cleanup undoes the host-side setup in reverse order; it is filled
-	// only once a device's host-side setup completed, so a failure midway
-	// is undone by the setup function itself.
-	cleanup *reverter
+	// undoSteps take the host-side setup back, last first; they are added
+	// only once a step of the setup completed, so a failure midway is
+	// undone by the setup function itself.
+	undoSteps []undoStep
 	// upRan: script.up ran, so script.down runs when the device goes.
 	upRan bool
 }
@@ -214,7 +215,7 @@ func (d *Devices) open() error {
 // prepare parses and resolves everything about a device that can fail
 // before anything is changed on the system.
 func (d *Devices) prepare(c *config.Net) (*nic, error) {
-	n := &nic{cfg: c, typ: c.EffectiveType(), cleanup: &reverter{}}
+	n := &nic{cfg: c, typ: c.EffectiveType()}
 	switch n.typ {
 	case "veth", "macvlan", "ipvlan", "vlan", "phys", "empty":
 	default:
@@ -534,7 +535,8 @@ func (d *Devices) Teardown() {
 	}
 	for _, n := range d.nics {
 		if n.phys != nil {
-			n.cleanup.Fail()
+			d.undo(n, n.undoSteps)
+			n.undoSteps = nil
 		}
 	}
 	for _, n := range d.nics {
@@ -543,7 +545,8 @@ func (d *Devices) Teardown() {
 				d.log.Errorf("lxc.net.%d: %v", n.cfg.Index, err)
 			}
 		}
-		n.cleanup.Fail()
+		d.undo(n, n.undoSteps)
+		n.undoSteps = nil
 	}
 	d.nics = nil
 	d.closers.Fail()
