@@ -75,6 +75,17 @@ func Begin(dir, name string, report func(Result, error)) (*Record, error) {
 	}
 }
 
+// Adopt takes over the record of lxcpath dir, container name, that f is
+// open on, with the lock its holder had: a monitor that becomes another
+// program by execve passes the descriptor on (the lock belongs to the
+// open file, so it is never free in between). A nil f gives a nil record.
+func Adopt(f *os.File, dir, name string) *Record {
+	if f == nil {
+		return nil
+	}
+	return &Record{f: f, path: Path(dir, name)}
+}
+
 // create opens (making it if needed) the record file at p. The
 // directories above it go when their last record does, so they are made
 // again when another tool removed them in between.

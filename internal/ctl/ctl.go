@@ -141,14 +141,14 @@ var ErrClosed = errors.New("connection closed")
 // maxPacket bounds one message sent inline.
 const maxPacket = 1 << 20
 
-// Messages longer than inlineMax go in a sealed memfd whose descriptor
+// Messages longer than InlineMax go in a sealed memfd whose descriptor
 // rides along (the last one) with a small packet saying so: a
 // SOCK_SEQPACKET message must fit the socket's send buffer (about
 // 200 KiB by default), and nothing a user controls, such as the size of
 // a config in a container's spec or a get-config-item answer, may depend
 // on that. maxLarge bounds what a receiver accepts that way.
 const (
-	inlineMax = 64 << 10
+	InlineMax = 64 << 10
 	maxLarge  = 1 << 30
 )
 
@@ -224,7 +224,7 @@ func Send(fd int, v any, files []int) error {
 	if err != nil {
 		return err
 	}
-	if len(data) > inlineMax {
+	if len(data) > InlineMax {
 		mem, err := sealedMemfd(data)
 		if err != nil {
 			return fmt.Errorf("send: %w", err)

@@ -22,7 +22,7 @@ func TestSendRecvLarge(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer extra.Close()
-	for _, size := range []int{10, inlineMax - 20, inlineMax + 1, 300 << 10, 12 << 20} {
+	for _, size := range []int{10, InlineMax - 20, InlineMax + 1, 300 << 10, 12 << 20} {
 		in := Response{Value: strings.Repeat("v", size)}
 		errc := make(chan error, 1)
 		go func() { errc <- Send(pair[0], in, []int{int(extra.Fd())}) }()
