@@ -4,12 +4,10 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -23,53 +21,58 @@ import (
 	"github.com/golxc/golxc/internal/network"
 	"github.com/golxc/golxc/internal/stage"
 	sv "github.com/golxc/golxc/internal/supervisor"
+	"github.com/golxc/golxc/internal/terminal"
 )
 
-// A daemonized container's monitor is the C supervisor (monitor.c) when
-// the container needs nothing at its stop that only Go can do: lxc-start
-// (this process, one Go runtime) decides and does the host-side work of
-// the start, the C monitor clones the stage-2, holds the command socket
-// and outlives us. An idle C monitor costs a few hundred kilobytes where
-// a Go one costs a runtime. Reboots hand the socket back to a Go monitor
-// (monitorReboot).
+// Every daemonized container's monitor is the C supervisor (monitor.c):
+// lxc-start (this process, one Go runtime) decides and does the
+// host-side work of the start, the C monitor clones the stage-2, holds
+// the command socket and outlives us. An idle C monitor costs a few
+// hundred kilobytes where a Go one costs a runtime. What only Go does
+// later (a reboot, a stop whose teardown needs Go, a command the C
+// monitor does not answer) the C monitor hands to the Go monitor by
+// execve in place, with the state this process leaves it (handoff,
+// takeover_linux.go).
 
 // EnvCMonitor set to "off" keeps the Go monitor for daemonized starts.
 const EnvCMonitor = "GOLXC_CMONITOR"
 
-// cMonitorFits reports whether the C monitor can own this container: its
-// teardown must be what monitor.c does (kill, wait, remove a veth's host
-// end and the cgroups), so no stop or post-stop hooks, no network devices
-// that need more undoing, no ephemeral destroy, no console log rotation.
+// cMonitorFits reports whether the C monitor can own this container:
+// whenever the supervisor is there and not switched off, except with
+// lxc.namespace.share.user, whose stage-2 is cloned by an intermediate
+// inside the shared user namespace (stage2.c spawn_in_userns) and
+// adopted by the Go monitor (adoptSpawned).
 func cMonitorFits(spec *Spec) bool {
-	c := spec.Config
-	if !sv.Available() || os.Getenv(EnvCMonitor) == "off" || c == nil {
-		return false
-	}
-	// A non-root user's start has its own host-side steps (maps through
-	// newuidmap, the sync point, lxc-user-nic: unpriv_linux.go), done by
-	// the Go monitor.
-	if unprivileged() {
-		return false
-	}
-	if c.Ephemeral || c.MonitorUnshare || c.ConsoleSize > 0 || c.ConsolePath != "" && c.ConsolePath != "none" || c.ApparmorProfile == "generated" ||
-		len(c.Hooks["stop"]) > 0 || len(c.Hooks["post-stop"]) > 0 || len(c.NamespaceShare) > 0 {
-		return false
+	return spec.Config != nil && sv.Available() && os.Getenv(EnvCMonitor) != "off" && spec.Config.NamespaceShare["user"] == ""
+}
+
+// goStop reports whether this container's stop needs more than the C
+// monitor's own teardown (kill, wait, remove a veth's host end and the
+// cgroups): hooks, network devices with more to undo (router mode,
+// scripts, L2 proxies, Open vSwitch ports, macvlan/ipvlan/vlan/phys), an
+// ephemeral container to destroy, a generated AppArmor profile to
+// unload, a user's container. Then the C monitor becomes the Go monitor
+// at the stop, which tears down as it would have.
+func (m *Monitor) goStop() bool {
+	c := m.cfg
+	if unprivileged() || c.Ephemeral || m.lsmLoaded || len(c.Hooks["stop"]) > 0 || len(c.Hooks["post-stop"]) > 0 {
+		return true
 	}
 	for _, n := range c.Net {
 		switch n.EffectiveType() {
 		case "empty", "none":
+			if n.ScriptDown != "" {
+				return true
+			}
 		case "veth":
-			// Its host end is all that outlives it (removed by the
-			// monitor); router mode, scripts, L2 proxies and Open vSwitch
-			// ports need Go to undo.
-			if n.VethMode == "router" || n.ScriptUp != "" || n.ScriptDown != "" || n.L2Proxy || !linuxBridgeOrNone(n.Link) {
-				return false
+			if n.VethMode == "router" || n.ScriptDown != "" || n.L2Proxy || !linuxBridgeOrNone(n.Link) {
+				return true
 			}
 		default:
-			return false
+			return true
 		}
 	}
-	return true
+	return false
 }
 
 // linuxBridgeOrNone: no link, or a Linux bridge (not Open vSwitch), asked
@@ -82,18 +85,22 @@ func linuxBridgeOrNone(link string) bool {
 	return err == nil && l.Type() == "bridge"
 }
 
-// startCMonitor is StartDaemon with the C monitor.
-func startCMonitor(spec *Spec) (err error) {
-	m := &Monitor{spec: spec, cfg: spec.Config, waiters: map[*waiter]bool{}, pidfd: -1, listenFD: -1, handingOver: true}
-	m.log = startLog(spec)
-	defer m.log.Close()
+// prelude is what a boot does before anything of it exists: the
+// namespace plan and the checks of the configuration, the LSM plan (a
+// generated AppArmor profile is loaded: teardown unloads it),
+// lxc.monitor.unshare, the pre-start hooks, and the namespaces to join
+// and idmapped binds to attach (the caller closes them: closeShared,
+// closeIdmapped).
+func (m *Monitor) prelude() (err error) {
 	c := m.cfg
-	m.hookEnv = hostHookEnv(spec, c)
 	m.ns = planNamespaces(c, cgroupNSSupported())
 	if err := checkNamespaces(c, m.ns); err != nil {
 		return err
 	}
 	if err := checkCgroupDirs(c); err != nil {
+		return err
+	}
+	if err := checkConfig(c); err != nil {
 		return err
 	}
 	if err := m.prepareLSM(); err != nil {
@@ -103,24 +110,55 @@ func startCMonitor(spec *Spec) (err error) {
 	for _, w := range namespaceWarnings(c, m.ns) {
 		m.log.Warnf("%s", w)
 	}
-	if c.RootfsPath != "" {
+	m.hookEnv = hostHookEnv(m.spec, c)
+	// In a shared mount namespace the rootfs is the other container's.
+	if c.RootfsPath != "" && m.ns["mnt"] != nsShared {
 		if err := checkRootfs(c); err != nil {
 			return err
 		}
+		if err := checkRootfsDev(c); err != nil {
+			return err
+		}
+	}
+	// LXC runs pre-start hooks before the container's first process
+	// exists.
+	if err := m.unshareMounts(); err != nil {
+		return err
 	}
 	if err := hooks.Run(c.Hooks["pre-start"], "pre-start", m.hookEnv, nil, nil); err != nil {
 		return err
 	}
-	if m.shared, err = openSharedAll(c, m.ns, spec.LXCPath); err != nil {
+	if m.shared, err = openSharedAll(c, m.ns, m.spec.LXCPath); err != nil {
 		return err
 	}
+	if m.ns["mnt"] != nsShared {
+		if m.idmapped, err = idmappedMounts(c, m.log); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startCMonitor is StartDaemon with the C monitor.
+func startCMonitor(spec *Spec) (err error) {
+	m := &Monitor{spec: spec, cfg: spec.Config, waiters: map[*waiter]bool{}, pidfd: -1, listenFD: -1, handingOver: true}
+	m.log = startLog(spec)
+	defer m.log.Close()
+	c := m.cfg
+	// The stage package keeps us on the main thread, from which the
+	// monitor and every hook forks: lxc.monitor.unshare's mount namespace
+	// is that thread's.
+	defer func() {
+		if err != nil {
+			m.unloadLSM()
+		}
+	}()
+	err = m.prelude()
 	defer m.closeShared()
-	if m.idmapped, err = idmappedMounts(c, m.log); err != nil {
+	defer m.closeIdmapped()
+	if err != nil {
 		return err
 	}
-	defer m.closeIdmapped()
-	// The cgroups exist before the stage-2, which is cloned into the
-	// cgroup2 one and enters the v1 ones itself (see plan).
 	img, err := sv.Sealed()
 	if err != nil {
 		return err
@@ -188,6 +226,7 @@ func startCMonitor(spec *Spec) (err error) {
 			m.log.Errorf("write pid file %s: %v", spec.PidFile, err)
 		}
 	}
+	m.ephemeralStarting()
 	defer func() {
 		if err == nil {
 			// The C monitor holds its own copy of the record now.
@@ -200,6 +239,7 @@ func startCMonitor(spec *Spec) (err error) {
 		ctlFD = -1
 		reap()
 		m.teardown("stop")
+		m.ephemeralStartFailed()
 		if spec.PidFile != "" {
 			os.Remove(spec.PidFile)
 		}
@@ -240,17 +280,29 @@ func startCMonitor(spec *Spec) (err error) {
 	for _, f := range planFiles {
 		fds = append(fds, int(f.Fd()))
 	}
-	withCgroup := int32(0)
+	// Optional descriptors last, flagged: the cgroup2 directory to be
+	// born in, and a shared PID namespace to be born in.
+	var extras int32
 	if m.cgroupFD != nil {
 		fds = append(fds, int(m.cgroupFD.Fd()))
-		withCgroup = 1
+		extras |= 1
 		defer func() { m.cgroupFD.Close(); m.cgroupFD = nil }()
+	}
+	if pidns := m.shared["pid"]; pidns != nil {
+		fds = append(fds, int(pidns.Fd()))
+		extras |= 2
+	}
+	if unprivileged() {
+		// A user's stage-2 execs the supervisor's image (monitor.c
+		// exec_stage2).
+		fds = append(fds, int(img.Fd()))
+		extras |= 4
 	}
 	var pdeath int32
 	if sig := c.MonitorSignalPdeath; sig != 0 {
 		pdeath = int32(sig)
 	}
-	err = sendCtlN(ctlFD, sv.SyncClone, int32(m.ns.cloneFlags()), pdeath, withCgroup, fds)
+	err = sendCtlN(ctlFD, sv.SyncClone, int32(m.ns.cloneFlags()), pdeath, extras, fds)
 	unix.Close(sync[1])
 	if err != nil {
 		return fmt.Errorf("start container init: %w", err)
@@ -271,12 +323,7 @@ func startCMonitor(spec *Spec) (err error) {
 	}
 	m.record(bootrec.Entry{Kind: bootrec.KindProc, PID: pid, Start: bootrec.StartTime(pid)})
 	m.log.Tracef("stage-2 is pid %d", pid)
-	if m.ns.owns("user") {
-		if err := writeIDMaps(pid, c.IDMaps); err != nil {
-			return err
-		}
-	}
-	if err := m.hostSide(pid); err != nil {
+	if err := m.hostSide(sync[0], pid); err != nil {
 		return err
 	}
 	if err := m.runSupervisor(sync[0]); err != nil {
@@ -286,11 +333,15 @@ func startCMonitor(spec *Spec) (err error) {
 }
 
 // hostSide is the start's host-side work between the clone and the
-// stage-2's setup: the network (and the cgroup placement a kernel
-// without CLONE_INTO_CGROUP left to us).
-func (m *Monitor) hostSide(pid int) error {
+// stage-2's setup: the id maps, the network (and the cgroup placement a
+// kernel without CLONE_INTO_CGROUP left to us).
+func (m *Monitor) hostSide(sync, pid int) error {
 	if err := m.coreScheduling(pid); err != nil {
 		return err
+	}
+	if unprivileged() {
+		// The sync point of a user's container (unpriv_linux.go).
+		return m.mapAndNetworkUnprivileged(sync, true, pid)
 	}
 	if !m.clonedIntoCgroup {
 		if err := m.cg.AddProc(pid); err != nil {
@@ -298,6 +349,11 @@ func (m *Monitor) hostSide(pid int) error {
 		}
 	}
 	c := m.cfg
+	if m.ns.owns("user") {
+		if err := writeIDMaps(pid, c.IDMaps); err != nil {
+			return err
+		}
+	}
 	// Devices only in a network namespace the container owns.
 	if m.ns.owns("net") {
 		nd, err := network.Setup(&network.Context{Name: m.spec.Name, LXCPath: m.spec.LXCPath, Config: c, InitPID: pid, Log: m.log, HookEnv: m.hookEnv, Record: m.record})
@@ -305,31 +361,49 @@ func (m *Monitor) hostSide(pid int) error {
 			return err
 		}
 		m.net = nd
+	} else if network.SharesHostNetwork(c) {
+		m.log.Warnf("lxc.net type none: the container shares the host's network namespace")
 	}
 	return nil
 }
 
 // handOver gives the running container to the C monitor: its settings
-// (what to answer, what to remove at the stop, how to reboot) and the
-// terminals. Our own copies close when we exit.
+// (what to answer, what to remove at the stop, how to become the Go
+// monitor), the terminals, and the state the Go monitor would need.
+// Our own copies close when we exit.
 func (m *Monitor) handOver(ctlFD int) (err error) {
 	var p sv.Plan
-	add := func(cmd string, resp ctl.Response) {
-		b, _ := json.Marshal(resp)
-		p.Add(sv.OpMReply, 0, cmd, string(b))
+	c := m.cfg
+	// Fixed answers; one too long to go inline makes its command Go's
+	// (ctl sends those in a memfd).
+	reply := func(cmd, key string, v any) {
+		b, _ := json.Marshal(v)
+		if len(b) > ctl.InlineMax-64 {
+			p.Add(sv.OpMGoCmd, 0, cmd)
+			return
+		}
+		p.Add(sv.OpMReply, 0, key, string(b))
 	}
-	add(ctl.CmdCgroupPaths, ctl.Response{Paths: m.cg.PathMap()})
+	reply(ctl.CmdCgroupPaths, ctl.CmdCgroupPaths, ctl.Response{Paths: m.cg.PathMap()})
 	if m.net != nil {
-		add(ctl.CmdNetInfo, ctl.Response{Net: m.net.Info()})
+		reply(ctl.CmdNetInfo, ctl.CmdNetInfo, ctl.Response{Net: m.net.Info()})
 		for _, d := range m.net.Info() {
 			if d.Type == "veth" && d.HostName != "" {
 				p.Add(sv.OpMDellink, 0, d.HostName)
 			}
 		}
 	}
-	ai, _ := json.Marshal(m.attachInfo(m.initPID, m.cg))
-	p.Add(sv.OpMReply, 0, "attach", string(ai))
-	if h := m.host.ForController("freezer"); h != nil && !h.V2 && m.cg.Paths[h] != "" {
+	// The answer to attach-info is {"pid":N,"attach":THIS}.
+	reply(ctl.CmdAttachInfo, "attach", m.attachInfo(m.initPID, m.cg))
+	for _, cmd := range goOnlyCommands {
+		p.Add(sv.OpMGoCmd, 0, cmd)
+	}
+	if m.cg.Empty() {
+		// No cgroup (a user's container on a host that delegates none).
+		for _, cmd := range []string{ctl.CmdFreeze, ctl.CmdUnfreeze} {
+			reply(cmd, cmd, ctl.Response{Err: noCgroupReason("frozen")})
+		}
+	} else if h := m.host.ForController("freezer"); h != nil && !h.V2 && m.cg.Paths[h] != "" {
 		p.Add(sv.OpMFreezer, 0, m.cg.Paths[h], 0)
 	} else if u := m.cg.UnifiedPath(); u != "" {
 		p.Add(sv.OpMFreezer, 0, u, 1)
@@ -344,7 +418,6 @@ func (m *Monitor) handOver(ctlFD int) (err error) {
 		p.Add(sv.OpMCgroup, 0, m.limits().Paths[h])
 	}
 	p.Add(sv.OpMKill, 0, m.cg.UnifiedPath(), procs)
-	c := m.cfg
 	p.Add(sv.OpMSignals, 0, c.StopSignal(), c.SignalHalt, c.RebootSignal())
 	p.Add(sv.OpMNotify, 0, lxcpath.MonitorDir(m.spec.LXCPath), m.spec.Name)
 	if m.spec.PidFile != "" {
@@ -352,7 +425,7 @@ func (m *Monitor) handOver(ctlFD int) (err error) {
 	}
 	// The monitor's own cgroup (lxc.monitor.NAME), entered by the monitor
 	// after we return, as LXC's monitor sits in one.
-	made := m.limits().Made
+	made := append([]string(nil), m.madeCgroups...)
 	mc, err := monitorPlace(c, cgroupPattern(), m.spec.Name).create(m.host, m.noteCgroup)
 	if err == nil {
 		// Ours to remove until the monitor has taken it over.
@@ -370,6 +443,7 @@ func (m *Monitor) handOver(ctlFD int) (err error) {
 		made = append(made, mc.Made...)
 	} else {
 		m.log.Warnf("create monitor cgroup: %v", err)
+		mc = nil
 	}
 	// lxc.cgroup.dir directories made by this start, removed (when empty)
 	// after everything else.
@@ -379,23 +453,35 @@ func (m *Monitor) handOver(ctlFD int) (err error) {
 	// Descriptors beyond the terminals ("extras") are named by their
 	// index: SCM_RIGHTS keeps the files, not the numbers.
 	var extra []int
-	logIdx := ^uint64(0)
-	if c.ConsoleLogfile != "" && m.console != nil {
-		f, err := os.OpenFile(c.ConsoleLogfile, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
-		if err != nil {
-			return fmt.Errorf("open console log %s: %w", c.ConsoleLogfile, err)
-		}
-		defer f.Close()
-		logIdx = uint64(len(extra))
-		extra = append(extra, int(f.Fd()))
+	files, err := m.handConsole(&p, &extra)
+	defer closeAll(files)
+	if err != nil {
+		return err
 	}
-	// A reboot is Go's: the monitor execs this binary with our state.
+	// The boot record: the monitor holds it (its lock says it lives) and
+	// removes it after a teardown at the stop.
+	if rf := m.rec.File(); rf != nil {
+		p.Add(sv.OpMRecord, 0, bootrec.Path(m.spec.LXCPath, m.spec.Name), bootrec.Root(), len(extra))
+		extra = append(extra, int(rf.Fd()))
+	}
+	// Becoming the Go monitor: this binary, and what it needs to know.
 	self, err := os.Open("/proc/self/exe")
 	if err != nil {
 		return fmt.Errorf("open own binary: %w", err)
 	}
 	defer self.Close()
-	state, err := json.Marshal(m.spec)
+	h := m.handoff(mc)
+	var flags uint16
+	if m.goStop() {
+		flags |= sv.GoStop
+		// The namespaces, for the stop hooks and the network's undo.
+		for _, hn := range m.heldNS {
+			h.Held = append(h.Held, hn.kind)
+			p.Add(sv.OpMHold, 0, len(extra))
+			extra = append(extra, int(hn.file.Fd()))
+		}
+	}
+	state, err := json.Marshal(h)
 	if err != nil {
 		return err
 	}
@@ -406,16 +492,9 @@ func (m *Monitor) handOver(ctlFD int) (err error) {
 	defer stf.Close()
 	selfIdx := len(extra)
 	extra = append(extra, int(self.Fd()), int(stf.Fd()))
-	// The boot record: the monitor holds it (its lock says it lives) and
-	// removes it after a teardown at the stop.
-	if rf := m.rec.File(); rf != nil {
-		p.Add(sv.OpMRecord, 0, bootrec.Path(m.spec.LXCPath, m.spec.Name), bootrec.Root(), len(extra))
-		extra = append(extra, int(rf.Fd()))
-	}
-	env := append(monitorEnv(), stage.Env("monitor-reboot", 4)...)
+	env := append(monitorEnv(), stage.StageEnv+"=monitor-resume")
 	argv := []string{fmt.Sprintf("[lxc monitor] %s %s", m.spec.LXCPath, m.spec.Name)}
-	p.Add(sv.OpMReboot, 0, selfIdx, selfIdx+1, sv.List(argv), sv.List(env))
-	p.Add(sv.OpMConsole, 0, logIdx)
+	p.Add(sv.OpMGo, flags, selfIdx, selfIdx+1, sv.List(argv), sv.List(env))
 	b, err := p.Encode()
 	if err != nil {
 		return err
@@ -444,6 +523,49 @@ func (m *Monitor) handOver(ctlFD int) (err error) {
 	}
 	m.log.Tracef("container handed to the C monitor")
 	return nil
+}
+
+// handConsole adds the console's settings: its log (lxc.console.logfile,
+// with lxc.console.size and .rotate) and lxc.console.path's peer, which
+// gets the console's output and, if it is a terminal, gives it input.
+func (m *Monitor) handConsole(p *sv.Plan, extra *[]int) (files []*os.File, err error) {
+	c := m.cfg
+	none := ^uint64(0)
+	logIdx, peerIdx, peerIn := none, none, 0
+	if m.console == nil {
+		p.Add(sv.OpMConsole, 0, logIdx, 0, "", peerIdx, 0)
+		return nil, nil
+	}
+	if c.ConsoleLogfile != "" {
+		f, err := os.OpenFile(c.ConsoleLogfile, os.O_WRONLY|os.O_APPEND|os.O_CREATE|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+		if err != nil {
+			return files, fmt.Errorf("open console log %s: %w", c.ConsoleLogfile, err)
+		}
+		files = append(files, f)
+		logIdx = uint64(len(*extra))
+		*extra = append(*extra, int(f.Fd()))
+	}
+	if path := c.ConsolePath; path != "" && path != "none" {
+		peer, err := os.OpenFile(path, os.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return files, fmt.Errorf("lxc.console.path %s: %w", path, unwrapPath(err))
+		}
+		files = append(files, peer)
+		if terminal.IsTerminal(peer) {
+			peerIn = 1
+			if rows, cols, err := terminal.GetSize(peer); err == nil {
+				terminal.SetSize(m.console.master, rows, cols)
+			}
+		}
+		peerIdx = uint64(len(*extra))
+		*extra = append(*extra, int(peer.Fd()))
+	}
+	rotate := ""
+	if c.ConsoleRotate {
+		rotate = c.ConsoleLogfile
+	}
+	p.Add(sv.OpMConsole, 0, logIdx, c.ConsoleSize, rotate, peerIdx, peerIn)
+	return files, nil
 }
 
 // writeIDMaps writes lxc.idmap into the stage-2's new user namespace
@@ -514,36 +636,4 @@ func sendCtlRaw(fd int, kind uint32, a, console, n int32, text string, fds []int
 			return err
 		}
 	}
-}
-
-func init() {
-	stage.Register("monitor-reboot", monitorReboot)
-}
-
-// monitorReboot is the Go monitor taking a container over from the C
-// monitor for a reboot: the command socket is on fd 3, the start's spec
-// on fd (a memfd). It reloads the configuration, as every reboot does,
-// and supervises the container from then on.
-func monitorReboot(fd int) {
-	f := os.NewFile(uintptr(fd), "state")
-	var spec Spec
-	// From the start: the memfd's offset is where lxc-start stopped writing.
-	err := json.NewDecoder(io.NewSectionReader(f, 0, 1<<40)).Decode(&spec)
-	f.Close()
-	if err != nil {
-		os.Exit(1)
-	}
-	spec.began = time.Now()
-	spec.ListenFD = 3
-	// The pid file names this very process (execve keeps the pid): the
-	// Go monitor rewrites it and removes it at the final stop.
-	unix.CloseOnExec(3)
-	if c, err := reloadConfig(&spec); err == nil {
-		spec.Config = c
-	}
-	if spec.Config == nil {
-		os.Exit(1)
-	}
-	Run(&spec, func(error) {})
-	os.Exit(0)
 }

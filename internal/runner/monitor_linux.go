@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -160,36 +161,56 @@ func Run(spec *Spec, started func(error)) Result {
 		}
 		defer os.Remove(spec.PidFile)
 	}
-	var res Result
 	m.ephemeralStarting()
+	return m.supervise(report, nil)
+}
+
+// supervise is a monitor's life from a boot to STOPPED: start the
+// container (unless t says it runs already), wait for its init, tear
+// down, and again on reboot. t is a container taken over from the C
+// monitor (takeover_linux.go): running, or with its init already gone.
+func (m *Monitor) supervise(report func(error), t *takeover) Result {
+	var res Result
+	spec := m.spec
 	for {
-		m.rebootRq, m.stopRq = false, false
-		if err := m.startOnce(); err != nil {
-			err = explainStartError(m.cfg, err)
-			m.log.Errorf("%v", err)
-			m.setState(ctl.Aborting)
-			m.teardown("stop")
-			if res.Started {
-				m.ephemeralStopped() // a reboot that failed: it did run
-			} else {
-				m.ephemeralStartFailed()
+		if t == nil {
+			m.rebootRq, m.stopRq = false, false
+			if err := m.startOnce(); err != nil {
+				err = explainStartError(m.cfg, err)
+				m.log.Errorf("%v", err)
+				m.setState(ctl.Aborting)
+				m.teardown("stop")
+				if res.Started {
+					m.ephemeralStopped() // a reboot that failed: it did run
+				} else {
+					m.ephemeralStartFailed()
+				}
+				m.setState(ctl.Stopped)
+				report(err)
+				return res
 			}
-			m.setState(ctl.Stopped)
-			report(err)
-			return res
+			res.Started = true
+			m.setState(ctl.Running)
+			report(nil)
+			m.enterMonitorCgroup()
+			m.settleIdle()
+		} else {
+			res.Started = true
+			m.settleIdle()
 		}
-		res.Started = true
-		m.setState(ctl.Running)
-		report(nil)
-		m.enterMonitorCgroup()
-		m.settleIdle()
-		res.Status = m.waitInit()
-		m.broadcastExit(res.Status)
+		if t == nil || t.running {
+			res.Status = m.waitInit()
+			m.broadcastExit(res.Status)
+			m.setState(ctl.Stopping)
+		} else {
+			// The C monitor reaped init, announced its exit and STOPPING.
+			res.Status = t.status
+		}
+		t = nil
 		reboot := m.rebootRq || (res.Status.Signaled() && res.Status.Signal() == syscall.SIGHUP)
 		if m.stopRq {
 			reboot = false
 		}
-		m.setState(ctl.Stopping)
 		target := "stop"
 		if reboot {
 			target = "reboot"
@@ -338,58 +359,17 @@ func CheckConfig(c *config.Container) (warnings []string, err error) {
 // caller tears down whatever was made.
 func (m *Monitor) startOnce() (err error) {
 	c := m.cfg
-	m.ns = planNamespaces(c, cgroupNSSupported())
-	if err := checkNamespaces(c, m.ns); err != nil {
+	err = m.prelude()
+	defer m.closeShared()
+	defer m.closeIdmapped()
+	if err != nil {
 		return err
 	}
-	if err := checkCgroupDirs(c); err != nil {
-		return err
-	}
-	if err := checkConfig(c); err != nil {
-		return err
-	}
-	if err := m.prepareLSM(); err != nil {
-		return err
-	}
-	m.log.Debugf("namespaces: %s", m.ns)
-	for _, w := range namespaceWarnings(c, m.ns) {
-		m.log.Warnf("%s", w)
-	}
-	m.hookEnv = hostHookEnv(m.spec, c)
-	// In a shared mount namespace the rootfs is the other container's.
-	if c.RootfsPath != "" && m.ns["mnt"] != nsShared {
-		if err := checkRootfs(c); err != nil {
-			return err
-		}
-		if err := checkRootfsDev(c); err != nil {
-			return err
-		}
-	}
-	if m.seal == nil {
+	if m.seal == nil && !supervisor.Available() {
 		if m.seal, err = exeseal.Sealed(); err != nil {
 			return err
 		}
-	}
-	m.log.Tracef("sealed copy of our binary ready")
-	// LXC runs pre-start hooks before the container's first process
-	// exists. Without such hooks we start stage-2 at once, so its runtime
-	// start-up overlaps our cgroup and network work (it waits for the
-	// setup message before doing anything).
-	if err := m.unshareMounts(); err != nil {
-		return err
-	}
-	if err := hooks.Run(c.Hooks["pre-start"], "pre-start", m.hookEnv, nil, nil); err != nil {
-		return err
-	}
-	if m.shared, err = openSharedAll(c, m.ns, m.spec.LXCPath); err != nil {
-		return err
-	}
-	defer m.closeShared()
-	if m.ns["mnt"] != nsShared {
-		if m.idmapped, err = idmappedMounts(c, m.log); err != nil {
-			return err
-		}
-		defer m.closeIdmapped()
+		m.log.Tracef("sealed copy of our binary ready")
 	}
 	// With the C supervisor, everything stage-2 will do is decided now,
 	// before it exists: the plan.
@@ -991,6 +971,9 @@ func (m *Monitor) enterMonitorCgroup() {
 // go), then removes our own.
 func (m *Monitor) leaveMonitorCgroup() {
 	for h, p := range m.monCg.Paths {
+		if !inCgroup(h, p) {
+			continue // never entered (the C monitor stays out of cgroup2's)
+		}
 		base := m.monitorExit(h)
 		if !strings.HasPrefix(p, filepath.Join(h.Mount, h.Base)+"/") {
 			base = filepath.Dir(p)
@@ -1004,6 +987,25 @@ func (m *Monitor) leaveMonitorCgroup() {
 		m.leftovers = true
 	}
 	m.monCg = nil
+}
+
+// inCgroup reports whether this process is in cgroup dir of hierarchy h
+// (/proc/self/cgroup).
+func inCgroup(h *cgroup.Hierarchy, dir string) bool {
+	b, err := os.ReadFile("/proc/self/cgroup")
+	if err != nil {
+		return true
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		f := strings.SplitN(l, ":", 3)
+		if len(f) != 3 {
+			continue
+		}
+		if (h.V2 && f[0] == "0" && f[1] == "") || (!h.V2 && len(h.Controllers) > 0 && slices.Contains(strings.Split(f[1], ","), h.Controllers[0])) {
+			return filepath.Join(h.Mount, f[2]) == dir
+		}
+	}
+	return false
 }
 
 // signalInit sends sig to the container's init.

@@ -48,7 +48,16 @@ func peerAllowed(fd int) bool {
 }
 
 func (m *Monitor) handle(fd int) {
+	m.handleFrom(fd, nil)
+}
+
+// handleFrom serves a connection, first answering first if it is not
+// nil (a request the C monitor received before the Go monitor took over).
+func (m *Monitor) handleFrom(fd int, first *ctl.Request) {
 	defer unix.Close(fd)
+	if first != nil && !m.dispatch(fd, first) {
+		return
+	}
 	for {
 		var req ctl.Request
 		err := ctl.RecvNoFiles(fd, &req)
@@ -76,6 +85,11 @@ func (m *Monitor) reply(fd int, resp ctl.Response, files ...*os.File) {
 func (m *Monitor) fail(fd int, format string, args ...any) {
 	ctl.Send(fd, ctl.Response{Err: fmt.Sprintf(format, args...)}, nil)
 }
+
+// goOnlyCommands are the commands the C monitor leaves to the Go monitor
+// (which it becomes to answer them): nothing of ours sends them (lxc-cgroup
+// reads and writes the files itself), so they are not worth C.
+var goOnlyCommands = []string{ctl.CmdCgroupGet, ctl.CmdCgroupSet, ctl.CmdConfigItem}
 
 // dispatch answers one request; it returns false to close the connection.
 func (m *Monitor) dispatch(fd int, req *ctl.Request) bool {
@@ -355,7 +369,12 @@ func (m *Monitor) serveConsole(fd int, req *ctl.Request, console *consoleRelay) 
 		return false
 	}
 	m.reply(fd, ctl.Response{TTY: slot.n}, master)
-	// Hold the tty until the client hangs up.
+	m.holdTTY(fd, slot)
+	return false
+}
+
+// holdTTY keeps a lent tty busy until its client hangs up.
+func (m *Monitor) holdTTY(fd int, slot *ttySlot) {
 	buf := make([]byte, 1)
 	for {
 		n, _, err := unix.Recvfrom(fd, buf, 0)
@@ -366,8 +385,9 @@ func (m *Monitor) serveConsole(fd int, req *ctl.Request, console *consoleRelay) 
 			break
 		}
 	}
-	m.releaseTTY(slot)
-	return false
+	if slot != nil {
+		m.releaseTTY(slot)
+	}
 }
 
 // attachInfo collects what lxc-attach needs.

@@ -79,11 +79,13 @@ const (
 	OpMNotify
 	OpMPidfile
 	OpMConsole
-	OpMReboot
+	OpMGo
 	OpMRmdir
 	OpCgjoin
 	OpMDellink
 	OpMRecord
+	OpMGoCmd
+	OpMHold
 	opMax
 )
 
@@ -98,9 +100,9 @@ var Schema = map[Op]string{
 	OpChdir: "s", OpExec: "lls", OpInit: "lluubs", OpAttach: "us", OpPdeathsig: "u", OpAttachIn: "usu", OpKeyring: "", OpProcAttr: "sss",
 	OpName: "ss", OpPersonality: "u", OpCtty: "uuu", OpCwd: "l", OpExecvp: "lls",
 	OpMReply: "ss", OpMFreezer: "su", OpMKill: "ss", OpMCgroup: "s", OpMSelfCg: "ss", OpMSignals: "uuu",
-	OpMNotify: "ss", OpMPidfile: "s", OpMConsole: "u", OpMReboot: "uull", OpMRmdir: "s",
+	OpMNotify: "ss", OpMPidfile: "s", OpMConsole: "uusuu", OpMGo: "uull", OpMRmdir: "s",
 	OpCgjoin: "u", OpMDellink: "s",
-	OpMRecord: "ssu",
+	OpMRecord: "ssu", OpMGoCmd: "s", OpMHold: "u",
 }
 
 // Flags of an operation (plan.h OPF_*).
@@ -116,6 +118,7 @@ const (
 	Host       uint16 = 0x100
 	Existing   uint16 = 0x200
 	KeepGroups uint16 = 0x400
+	GoStop     uint16 = 0x800
 )
 
 // Target creation (CREATE_*), pty kinds (PTY_*), stdio modes (STDIO_*).

@@ -27,6 +27,8 @@
 #include <dirent.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -58,7 +60,10 @@ static int ep, lfd = -1, ctl = -1, pidfd = -1, state = ST_STARTING;
 static pid_t init_pid;
 static int devpts = -1, console = -1, logfd = -1, ttys[64], tty_busy[64], nttys;
 static int stop_rq, reboot_rq, sig_stop = SIGKILL, sig_halt, sig_reboot = SIGINT;
-static int go_image = -1, go_state = -1; /* for a reboot in Go (OP_M_REBOOT) */
+static int go_image = -1, go_state = -1; /* becoming the Go monitor (OP_M_GO) */
+static int held[16], nheld;                /* OP_M_HOLD: kept for the Go monitor */
+static int peer = -1;                      /* lxc.console.path's file or terminal */
+static uint64_t log_max, log_size;         /* lxc.console.size, and the log's */
 /* The boot record (internal/bootrec), OP_M_RECORD: holding it open keeps
  * its lock, which says this container's monitor lives; a monitor killed
  * drops it, and the next lxc-start, lxc-stop or lxc-destroy removes what
@@ -387,7 +392,7 @@ static void lend_tty(struct conn *c, int n)
 	c->tty = n;
 }
 
-static void hand_to_go(void) __attribute__((noreturn));
+static void hand_to_go(const struct conn *req, const char *text, int status) __attribute__((noreturn));
 
 /* request answers one command; unknown ones are refused. */
 static void request(struct conn *c, const char *j)
@@ -398,7 +403,15 @@ static void request(struct conn *c, const char *j)
 
 	if (json_str(j, "cmd", cmd, sizeof(cmd)) < 0)
 		return reply_err(c->fd, "bad request");
+	/* A command Go answers (OP_M_GOCMD): the Go monitor takes over for good. */
+	for (o = setting(OP_M_GOCMD, 0); o; o = setting(OP_M_GOCMD, (uint32_t)(o - settings->ops) + 1))
+		if (strcmp(o->a[0].p, cmd) == 0)
+			hand_to_go(c, j, -1);
 	int running = state == ST_RUNNING && init_pid > 0;
+	/* Go's fixed answers (OP_M_REPLY), once the container runs. */
+	for (o = setting(OP_M_REPLY, 0); running && o; o = setting(OP_M_REPLY, (uint32_t)(o - settings->ops) + 1))
+		if (strcmp(o->a[0].p, cmd) == 0)
+			return reply(c->fd, o->a[1].p, NULL, 0);
 	if (strcmp(cmd, "state") == 0) {
 		snprintf(buf, sizeof(buf), "{\"state\":\"%s\"}", state_name[running && frozen() ? ST_FROZEN : state]);
 		reply(c->fd, buf, NULL, 0);
@@ -453,11 +466,9 @@ static void request(struct conn *c, const char *j)
 			announce(ST_RUNNING);
 		reply(c->fd, "{}", NULL, 0);
 	} else if (strcmp(cmd, "cgroup-paths") == 0 || strcmp(cmd, "net-info") == 0) {
-		if (cmd[0] == 'c' && !running)
+		/* Not running yet (the running container's are Go's answers, above). */
+		if (cmd[0] == 'c')
 			return reply_err(c->fd, "container is not running");
-		for (o = setting(OP_M_REPLY, 0); o; o = setting(OP_M_REPLY, (uint32_t)(o - settings->ops) + 1))
-			if (strcmp(o->a[0].p, cmd) == 0)
-				return reply(c->fd, o->a[1].p, NULL, 0);
 		reply(c->fd, "{}", NULL, 0);
 	} else if (strcmp(cmd, "devpts-fd") == 0) {
 		if (devpts < 0)
@@ -648,13 +659,16 @@ static void init_exited(void)
 	notify(NULL, code);
 	int reboot = (reboot_rq || (si.si_code != CLD_EXITED && si.si_status == SIGHUP)) && !stop_rq;
 	reboot_rq = reboot;
-	init_pid = 0;
 	close(pidfd);
 	pidfd = -1;
 	set_state(ST_STOPPING);
+	/* A wait status, as wait(2) gives it, for the Go monitor. */
+	int status = si.si_code == CLD_EXITED ? si.si_status << 8 : si.si_status | (si.si_code == CLD_DUMPED ? 0x80 : 0);
+	const struct op *g = setting(OP_M_GO, 0);
+	if (reboot || (g && (g->flags & OPF_GOSTOP)))
+		hand_to_go(NULL, NULL, status);
+	init_pid = 0;
 	teardown();
-	if (reboot)
-		hand_to_go();
 	const struct op *p = setting(OP_M_PIDFILE, 0);
 	if (p)
 		unlink(p->a[0].p);
@@ -663,26 +677,93 @@ static void init_exited(void)
 	_exit(0);
 }
 
-/*
- * hand_to_go becomes the Go monitor (same pid, same socket) to start the
- * container again: reboots reload the configuration and rebuild
- * everything, which is Go's work. The socket goes on fd 3, Go's state
- * (prepared by lxc-start) on fd 4.
- */
-static void hand_to_go(void)
+/* add appends to the text of _GOLXC_RESUME, bounded by its buffer. */
+static void __attribute__((format(printf, 4, 5))) add(char *b, size_t n, size_t *at, const char *fmt, ...)
 {
-	const struct op *o = setting(OP_M_REBOOT, 0);
+	va_list ap;
+	int r;
 
-	if (!o || go_image < 0 || go_state < 0)
+	if (*at >= n)
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(b + *at, n - *at, fmt, ap);
+	va_end(ap);
+	*at += r > 0 ? (size_t)r : 0;
+}
+
+/* keep lets fd survive the execve, and names it in the resume text. */
+static void keep(char *b, size_t n, size_t *at, const char *key, int fd)
+{
+	if (fd >= 0 && fcntl(fd, F_SETFD, 0) == 0)
+		add(b, n, at, "%s%d", key, fd);
+}
+
+/*
+ * hand_to_go becomes the Go monitor: same pid, so init stays our child,
+ * and same socket. It happens for a reboot (Go builds every boot), for a
+ * stop whose teardown is Go's (OPF_GOSTOP: hooks, network devices, an
+ * ephemeral container...), and for a command only Go answers (req, with
+ * its text; status -1: init runs). Everything we hold goes along, named
+ * in _GOLXC_RESUME (internal/runner/takeover_linux.go reads it): the
+ * socket, lxc-start's state for Go, init's wait status, the stop and
+ * reboot requests, the terminals, the namespaces held for the stop hooks,
+ * the boot record, and every client with what it waits for.
+ */
+static void hand_to_go(const struct conn *req, const char *text, int status)
+{
+	const struct op *o = setting(OP_M_GO, 0);
+	size_t n = 512 + 40 * (size_t)(nconns + nttys + nheld), at = 0;
+	char *b = malloc(n), *t = text ? malloc(strlen(text) + 32) : NULL, **env, **e;
+	int64_t now = now_ms();
+
+	if (!o || go_image < 0 || go_state < 0 || !b || (text && !t))
 		_exit(1);
-	/* Above 4 first, so the dup2s below cannot clobber one with the other. */
-	int img = fcntl(go_image, F_DUPFD_CLOEXEC, 5), st = fcntl(go_state, F_DUPFD, 5);
-	if (img < 0 || st < 0 || dup2(lfd, 3) < 0 || dup2(st, 4) < 0)
+	add(b, n, &at, "_GOLXC_RESUME=pid=%d status=%d stop=%d reboot=%d", init_pid, status, stop_rq, reboot_rq);
+	keep(b, n, &at, " listen=", lfd);
+	keep(b, n, &at, " record=", record);
+	keep(b, n, &at, " devpts=", devpts);
+	keep(b, n, &at, " console=", console);
+	for (int i = 0; i < nttys; i++)
+		keep(b, n, &at, i ? "," : " ttys=", ttys[i]);
+	for (int i = 0; i < nheld; i++)
+		keep(b, n, &at, i ? "," : " held=", held[i]);
+	for (int i = 0, first = 1; i < nconns; i++) {
+		const struct conn *c = &conns[i];
+		if (c->kind == C_FREE || c == req)
+			continue;
+		keep(b, n, &at, first ? " conns=" : ",", c->fd);
+		first = 0;
+		if (c->kind == C_HOLD)
+			add(b, n, &at, ":h:%d", c->tty);
+		else if (c->kind == C_CONSOLE)
+			add(b, n, &at, ":c");
+		else
+			add(b, n, &at, ":w:%u:%lld", c->waiting, (long long)(c->deadline ? c->deadline - now : -1));
+	}
+	if (req)
+		keep(b, n, &at, " req=", req->fd);
+	if (at >= n || fcntl(go_state, F_SETFD, 0) < 0)
 		_exit(1);
-	/* dup2 onto itself (lfd may be 3) keeps close-on-exec: clear it. */
-	if (fcntl(3, F_SETFD, 0) < 0 || fcntl(4, F_SETFD, 0) < 0)
+	/* Go's environment, then the stage's descriptor and ours. */
+	char **base = list_vec(&o->a[3]);
+	size_t nb = 0;
+	while (base[nb])
+		nb++;
+	env = calloc(nb + 4, sizeof(*env));
+	if (!env)
 		_exit(1);
-	syscall(SYS_execveat, img, "", list_vec(&o->a[2]), list_vec(&o->a[3]), AT_EMPTY_PATH);
+	memcpy(env, base, nb * sizeof(*env));
+	e = env + nb;
+	*e = malloc(32);
+	if (!*e)
+		_exit(1);
+	snprintf(*e++, 32, "_GOLXC_STAGE_FD=%d", go_state);
+	*e++ = b;
+	if (t) {
+		sprintf(t, "_GOLXC_RESUME_REQ=%s", text);
+		*e++ = t;
+	}
+	syscall(SYS_execveat, go_image, "", list_vec(&o->a[2]), env, AT_EMPTY_PATH);
 	_exit(1);
 }
 
@@ -751,19 +832,57 @@ static void start(void)
 }
 
 /*
+ * exec_stage2 runs a user's stage-2 as a program of its own: memory made
+ * by an execve in the container's user namespace belongs to it, which
+ * lets lxc-user-nic, as the user, open the stage-2's network namespace
+ * once it is no longer dumpable (a clone's memory is the monitor's, of
+ * the host's user namespace). Exec'd as a user the namespace does not map
+ * yet, it keeps the namespace's capabilities only as ambient ones, which
+ * become_userns_root drops.
+ */
+static void exec_stage2(int img)
+{
+	struct cap_header h = { CAP_VERSION_3, 0 };
+	struct cap_data d[2];
+	char *argv[] = { "golxc-stage2", "stage2", NULL }, *envp[] = { NULL };
+
+	if (dup2(img, SELF_FD) < 0 || syscall(SYS_capget, &h, d) < 0)
+		_exit(1);
+	d[0].inheritable = d[0].permitted;
+	d[1].inheritable = d[1].permitted;
+	if (sys_capset(&h, d) < 0)
+		_exit(1);
+	for (unsigned long c = 0; c < 64; c++)
+		(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0); /* EINVAL past the last one */
+	syscall(SYS_execveat, SELF_FD, "", argv, envp, AT_EMPTY_PATH);
+	_exit(1);
+}
+
+/*
  * clone_stage2 clones the stage-2 into the container's namespaces with
  * the descriptors lxc-start sent: its sync channel, the plan, the plan's
- * files, and the cgroup2 directory to be born in.
+ * files, then (flagged in nttys) the cgroup2 directory and a shared PID
+ * namespace to be born in, and our image for a user's stage-2 to exec.
  */
 static void clone_stage2(void)
 {
 	struct sync_msg m;
 	char text[16];
-	int fds[256], n = recv_ctl(&m, text, sizeof(text), fds, 256);
-	int cg = m.nttys && n > 0 ? fds[--n] : -1;
+	int fds[256], n = recv_ctl(&m, text, sizeof(text), fds, 256), own = -1;
+	int img = (m.nttys & 4) && n > 0 ? fds[--n] : -1;
+	int pidns = (m.nttys & 2) && n > 0 ? fds[--n] : -1;
+	int cg = (m.nttys & 1) && n > 0 ? fds[--n] : -1;
 
 	if (n < 2 || m.kind != SYNC_CLONE)
 		_exit(1);
+	/*
+	 * lxc.namespace.share.pid: setns(CLONE_NEWPID) changes only where our
+	 * next child is born; we return to our own right after the clone.
+	 */
+	if (pidns >= 0 && ((own = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0 || setns(pidns, CLONE_NEWPID) < 0)) {
+		send_ctl(SYNC_ERROR, errno);
+		_exit(1);
+	}
 	/*
 	 * Born in the container's cgroup2 cgroup (CLONE_INTO_CGROUP, Linux
 	 * 5.7): no migration, which would wait for an RCU grace period. The v1
@@ -794,6 +913,10 @@ static void clone_stage2(void)
 			(void)prctl(PR_SET_PDEATHSIG, m.console, 0, 0, 0);
 		close(ctl);
 		close(lfd);
+		if (pidns >= 0)
+			close(pidns), close(own);
+		if (img >= 0)
+			img = fcntl(img, F_DUPFD, 512);
 		for (int i = 0; i < n; i++) {
 			int hi = fcntl(fds[i], F_DUPFD, 512);
 			close(fds[i]);
@@ -804,12 +927,20 @@ static void clone_stage2(void)
 				_exit(1);
 			close(fds[i]);
 		}
+		if (img >= 0)
+			exec_stage2(img);
 		stage2_main();
 	}
+	if (own >= 0 && setns(own, CLONE_NEWPID) < 0)
+		_exit(1); /* our later children (a Go monitor's hooks) would be in the other container */
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
 	if (cg >= 0)
 		close(cg);
+	if (pidns >= 0)
+		close(pidns), close(own);
+	if (img >= 0)
+		close(img);
 	init_pid = pid;
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	struct sync_msg b = { .magic = SYNC_MAGIC, .kind = SYNC_BOUND, .err = pid, .console = placed };
@@ -843,7 +974,7 @@ static int handover(void)
 	devpts = fds[1];
 	int i = 2;
 	if (m.console)
-		console = fds[i++];
+		(void)fcntl(console = fds[i++], F_SETFL, O_NONBLOCK);
 	for (nttys = 0; i < n - nextra && nttys < 64; i++)
 		ttys[nttys++] = fds[i];
 	const struct op *o = setting(OP_M_SIGNALS, 0);
@@ -853,13 +984,22 @@ static int handover(void)
 		sig_reboot = (int)arg_u64(o, 2);
 	}
 	/* Settings name extras by their index. */
-	if ((o = setting(OP_M_CONSOLE, 0)) && arg_u64(o, 0) < (uint64_t)nextra)
-		logfd = extra[arg_u64(o, 0)];
-	if ((o = setting(OP_M_REBOOT, 0)) && arg_u64(o, 0) < (uint64_t)nextra && arg_u64(o, 1) < (uint64_t)nextra) {
+	if ((o = setting(OP_M_CONSOLE, 0))) {
+		struct stat ls;
+		if (arg_u64(o, 0) < (uint64_t)nextra && fstat(logfd = extra[arg_u64(o, 0)], &ls) == 0)
+			log_size = (uint64_t)ls.st_size;
+		log_max = arg_u64(o, 1);
+		if (arg_u64(o, 3) < (uint64_t)nextra)
+			peer = extra[arg_u64(o, 3)];
+	}
+	for (o = setting(OP_M_HOLD, 0); o && nheld < 16; o = setting(OP_M_HOLD, (uint32_t)(o - settings->ops) + 1))
+		if (arg_u64(o, 0) < (uint64_t)nextra)
+			held[nheld++] = extra[arg_u64(o, 0)];
+	if ((o = setting(OP_M_GO, 0)) && arg_u64(o, 0) < (uint64_t)nextra && arg_u64(o, 1) < (uint64_t)nextra) {
 		go_image = extra[arg_u64(o, 0)];
 		go_state = extra[arg_u64(o, 1)];
 	}
-	/* Held, close-on-exec: a reboot's Go monitor takes the record anew. */
+	/* Held; passed on to the Go monitor, which keeps holding it. */
 	if ((o = setting(OP_M_RECORD, 0)) && arg_u64(o, 2) < (uint64_t)nextra)
 		record = extra[arg_u64(o, 2)];
 	return 0;
@@ -871,13 +1011,32 @@ static void console_out(void)
 	char buf[8192];
 	ssize_t n = read(console, buf, sizeof(buf));
 
+	if (n < 0 && errno == EAGAIN)
+		return; /* the event went by (non-blocking: never hang here) */
 	if (n <= 0) {
 		/* EIO: every peer closed; the container is going. */
 		epoll_ctl(ep, EPOLL_CTL_DEL, console, NULL);
 		return;
 	}
-	if (logfd >= 0)
-		(void)!write(logfd, buf, (size_t)n);
+	if (logfd >= 0 && log_max && log_size + (uint64_t)n > log_max) {
+		/* lxc.console.size: the full log becomes FILE.1, or is emptied. */
+		const struct op *o = setting(OP_M_CONSOLE, 0);
+		char old[4096];
+		int fd = -1;
+		log_size = 0;
+		if (*o->a[2].p && snprintf(old, sizeof(old), "%s.1", o->a[2].p) < (int)sizeof(old) &&
+		    rename(o->a[2].p, old) == 0 &&
+		    (fd = open(o->a[2].p, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) >= 0)
+			dup3(fd, logfd, O_CLOEXEC);
+		else
+			(void)!ftruncate(logfd, 0);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (logfd >= 0 && write(logfd, buf, (size_t)n) > 0)
+		log_size += (uint64_t)n;
+	if (peer >= 0)
+		(void)!write(peer, buf, (size_t)n);
 	for (int i = 0; i < nconns; i++)
 		if (conns[i].kind == C_CONSOLE && write(conns[i].fd, buf, (size_t)n) < 0)
 			conn_close(&conns[i]);
@@ -934,6 +1093,10 @@ void monitor_main(int ctl_fd)
 				watch(pidfd, EPOLLIN);
 				if (console >= 0)
 					watch(console, EPOLLIN);
+				/* A terminal as lxc.console.path: its input goes to the console. */
+				const struct op *co = setting(OP_M_CONSOLE, 0);
+				if (peer >= 0 && co && arg_u64(co, 4))
+					watch(peer, EPOLLIN);
 				set_state(ST_RUNNING);
 				send_ctl(SYNC_OK, 0);
 				close(ctl);
@@ -953,6 +1116,13 @@ void monitor_main(int ctl_fd)
 				init_exited();
 			} else if (fd == console) {
 				console_out();
+			} else if (fd == peer) {
+				char in[4096];
+				ssize_t r = read(peer, in, sizeof(in));
+				if (r <= 0)
+					epoll_ctl(ep, EPOLL_CTL_DEL, peer, NULL);
+				else if (console >= 0)
+					(void)!write(console, in, (size_t)r);
 			} else {
 				struct conn *c = conn_of(fd);
 				char buf[65536];

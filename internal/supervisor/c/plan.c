@@ -66,12 +66,14 @@ static const char *const op_schema[OP_MAX] = {
 	[OP_M_SIGNALS] = "uuu",
 	[OP_M_NOTIFY] = "ss",
 	[OP_M_PIDFILE] = "s",
-	[OP_M_CONSOLE] = "u",
-	[OP_M_REBOOT] = "uull",
+	[OP_M_CONSOLE] = "uusuu",
+	[OP_M_GO] = "uull",
 	[OP_M_RMDIR] = "s",
 	[OP_CGJOIN] = "u",
 	[OP_M_DELLINK] = "s",
 	[OP_M_RECORD] = "ssu",
+	[OP_M_GOCMD] = "s",
+	[OP_M_HOLD] = "u",
 };
 
 static uint16_t rd16(const unsigned char *p)

@@ -92,12 +92,17 @@ enum {
 	OP_M_SIGNALS,    /* u stop, u halt (0: SIGPWR, or SIGRTMIN+3 if init blocks it), u reboot */
 	OP_M_NOTIFY,     /* s lxc-monitor socket directory, s container name */
 	OP_M_PIDFILE,    /* s file removed at the stop */
-	OP_M_CONSOLE,    /* u extra fd index of the console log (~0: none) */
-	OP_M_REBOOT,     /* u extra index of the Go tool, u of its state, l argv, l env: restart in Go */
+	OP_M_CONSOLE,    /* u extra index of the console log (~0: none), u its size limit (0: none),
+			    s where a full log is renamed to ("": truncated), u extra index of
+			    lxc.console.path's peer (~0: none), u 1: relay the peer's input too */
+	OP_M_GO,         /* u extra index of the Go tool, u of its state, l argv, l env: become the
+			    Go monitor (a reboot, a command of OP_M_GOCMD, OPF_GOSTOP: the stop) */
 	OP_M_RMDIR,      /* s directory made by the start (lxc.cgroup.dir), removed last if empty; parents first */
 	OP_CGJOIN,       /* u fd of a v1 cgroup's tasks file: enter it ("0": ourselves, no global lock) */
 	OP_M_DELLINK,    /* s host network interface removed at the stop (a veth's host end) */
 	OP_M_RECORD,     /* s boot record, s directory it and its empty parents are removed up to, u extra fd index */
+	OP_M_GOCMD,      /* s a command the Go monitor answers (OP_M_GO) */
+	OP_M_HOLD,       /* u extra index of a descriptor kept for the Go monitor (the namespaces) */
 	OP_MAX
 };
 
@@ -113,6 +118,7 @@ enum {
 #define OPF_HOST 0x100    /* OP_MKDIR: a host path (before pivot), not one in the rootfs */
 #define OPF_EXISTING 0x200 /* OP_DEVPTS: use the devpts mounted at the (absolute) target; mount nothing */
 #define OPF_KEEPGROUPS 0x400 /* OP_SETUSER: leave the supplementary groups alone */
+#define OPF_GOSTOP 0x800     /* OP_M_GO: the teardown at the stop is the Go monitor's */
 
 /* How a target is created before it is mounted on. */
 #define CREATE_NONE 0
