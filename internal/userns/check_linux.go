@@ -115,8 +115,11 @@ func describeRanges(file, user string) string {
 	return strings.Join(s, ", ")
 }
 
-// allowedRange is what newuidmap/newgidmap allow: a range inside one of
-// the user's subordinate ranges, or the user's own id alone.
+// allowedRange is what newuidmap/newgidmap allow: the user's own id
+// alone, or a range covered by the user's subordinate ranges. Like
+// shadow's have_range, the cover may be several ranges that follow one
+// another (an administrator who gave a second range next to the first
+// lets a map span both).
 func allowedRange(file, user string, kind byte, m config.IDMap) bool {
 	own := uint64(os.Getuid())
 	if kind == 'g' {
@@ -125,13 +128,31 @@ func allowedRange(file, user string, kind byte, m config.IDMap) bool {
 	if m.Range == 1 && uint64(m.HostID) == own {
 		return true
 	}
-	lo, hi := uint64(m.HostID), uint64(m.HostID)+uint64(m.Range)
-	for _, r := range subRanges(file, user) {
-		if lo >= r[0] && hi <= r[0]+r[1] {
+	return covered(subRanges(file, user), uint64(m.HostID), uint64(m.Range))
+}
+
+// covered reports whether [start, start+count) lies inside the union of
+// ranges ({start, count} pairs) without a gap.
+func covered(ranges [][2]uint64, start, count uint64) bool {
+	if count == 0 {
+		return false
+	}
+	end := start + count
+	for {
+		next := start
+		for _, r := range ranges {
+			if start >= r[0] && start < r[0]+r[1] && r[0]+r[1] > next {
+				next = r[0] + r[1]
+			}
+		}
+		if next == start {
+			return false
+		}
+		if next >= end {
 			return true
 		}
+		start = next
 	}
-	return false
 }
 
 // privileged reports whether an id-map helper can do its job: setuid
