@@ -139,9 +139,14 @@ func Create(o Options) (err error) {
 	if r.tpath != "" && os.Geteuid() != 0 && !initial.idmapped {
 		// A non-root user's rootfs must belong to the container's root,
 		// which only an id mapping defines (LXC refuses the same).
+		// The suggestion names the user's own ranges, as LXC's does.
+		user := userns.UserName()
+		maps := userns.SuggestMaps(user)
+		if lines := userns.UserMapLines(user); lines != nil {
+			maps = strings.Join(lines, ", ") + " (the user's ranges in /etc/subuid and /etc/subgid)"
+		}
 		return &Refusal{"No uid mapping for container root: run as root, or define uid mappings, " +
-			"e.g. in ~/.config/lxc/default.conf: lxc.include = /etc/lxc/default.conf, " +
-			"lxc.idmap = u 0 100000 65536, lxc.idmap = g 0 100000 65536 (ranges from /etc/subuid and /etc/subgid)"}
+			"e.g. in ~/.config/lxc/default.conf: lxc.include = /etc/lxc/default.conf, " + maps}
 	}
 	r.maps = initial.maps
 	if r.tpath != "" && userns.Needed(r.maps) {

@@ -64,11 +64,20 @@ func CheckMaps(maps []config.IDMap) []string {
 // SuggestMaps are lxc.idmap lines from the user's first subordinate
 // ranges (or LXC's usual ones when there are none).
 func SuggestMaps(user string) string {
+	if lines := UserMapLines(user); lines != nil {
+		return strings.Join(lines, " and ")
+	}
+	return "lxc.idmap = u 0 100000 65536 and lxc.idmap = g 0 100000 65536 (after an administrator gave the user those ranges: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 " + user + ")"
+}
+
+// UserMapLines are the lxc.idmap lines (uids, then gids) that map the
+// user's first subordinate ranges at 0, or nil when the user lacks one.
+func UserMapLines(user string) []string {
 	u, g := firstRange(subuidFile, user), firstRange(subgidFile, user)
 	if u == "" || g == "" {
-		return "lxc.idmap = u 0 100000 65536 and lxc.idmap = g 0 100000 65536 (after an administrator gave the user those ranges: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 " + user + ")"
+		return nil
 	}
-	return "lxc.idmap = u 0 " + u + " and lxc.idmap = g 0 " + g
+	return []string{"lxc.idmap = u 0 " + u, "lxc.idmap = g 0 " + g}
 }
 
 // subRanges reads user's ranges from a subuid/subgid file.

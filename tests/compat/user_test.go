@@ -423,3 +423,35 @@ func TestUserDebianTemplate(t *testing.T) {
 	}
 	intended(t, "debian-template-unprivileged")
 }
+
+// TestUserCreateWithoutIDMap: a user without lxc.idmap lines is refused
+// by both sides' lxc-create; LXC suggests lines with the user's own
+// /etc/subuid and /etc/subgid ranges, and so does our one line (not
+// ranges the user may not have). Ours leaves nothing behind.
+func TestUserCreateWithoutIDMap(t *testing.T) {
+	u := testutil.NewUser(t)
+	mapLine := regexp.MustCompile(`lxc\.idmap = [ug] 0 [0-9]+ [0-9]+`)
+	var suggested [][]string
+	for _, s := range userSides(t, u) {
+		r := s.run("lxc-create", "-P", s.path, "-n", "c1", "-t", "/usr/share/lxc/templates/lxc-busybox")
+		if r.Code != 1 {
+			t.Errorf("%s lxc-create without lxc.idmap: %s", s.label, r)
+		}
+		suggested = append(suggested, mapLine.FindAllString(r.Stderr, -1))
+		if s.label == "golxc" {
+			if strings.Count(r.Stderr, "\n") != 1 {
+				t.Errorf("golxc: not one line: %s", r)
+			}
+			if ents, _ := os.ReadDir(s.path); len(ents) != 0 {
+				t.Errorf("golxc left %v", ents)
+			}
+		}
+	}
+	want := []string{fmt.Sprintf("lxc.idmap = u 0 %d %d", u.SubUID.Start, u.SubUID.Count), fmt.Sprintf("lxc.idmap = g 0 %d %d", u.SubGID.Start, u.SubGID.Count)}
+	for i, label := range []string{"LXC", "golxc"} {
+		if strings.Join(suggested[i], "; ") != strings.Join(want, "; ") {
+			t.Errorf("%s suggests %q, want the user's ranges %q", label, suggested[i], want)
+		}
+	}
+	intended(t, "user-preflight")
+}
