@@ -374,3 +374,118 @@ func TestDeleteOnlyOwnRecords(t *testing.T) {
 		t.Errorf("pid 1's namespace: %s", r)
 	}
 }
+
+// lockDB makes the helper's database (root's, 0600) and holds a write
+// lock on it, as another run of the helper would, until the returned
+// function is called.
+func lockDB(t *testing.T, nic *testutil.UserNIC, content string) func() {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(nic.DB), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(nic.DB, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString(content); err != nil {
+		t.Fatal(err)
+	}
+	lk := syscall.Flock_t{Type: syscall.F_WRLCK}
+	if err := syscall.FcntlFlock(f.Fd(), syscall.F_SETLK, &lk); err != nil {
+		t.Fatal(err)
+	}
+	return func() { f.Close() }
+}
+
+// waitLockWait waits until pid blocks on a lock (a "->" line of
+// /proc/locks names it).
+func waitLockWait(t *testing.T, pid int) {
+	t.Helper()
+	for i := 0; i < 500; i++ {
+		b, _ := os.ReadFile("/proc/locks")
+		for _, l := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(l); len(f) > 5 && f[1] == "->" && f[5] == fmt.Sprint(pid) {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("pid %d never waited for the database lock", pid)
+}
+
+// TestCallerCannotSignal: the helper serialises every user's runs on
+// the database lock, so a caller who could stop it (SIGSTOP, or SIGTSTP
+// from the terminal) while it holds the lock would hang every other
+// user's container start, and one who could kill it mid-rewrite would
+// leave a torn database. Once it runs, its caller can send it nothing.
+func TestCallerCannotSignal(t *testing.T) {
+	u, nic, br := setup(t)
+	nic.Allow(t, fmt.Sprintf("%s veth %s 2", u.Name, br))
+	pid := ownNetNS(t, u)
+	unlock := lockDB(t, nic, "")
+	defer unlock()
+	cmd := u.Command(nic.Path, "create", "/p", "c", fmt.Sprint(pid), "veth", br, "eth0")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var waitErr error
+	done := make(chan struct{})
+	go func() { waitErr = cmd.Wait(); close(done) }()
+	defer func() {
+		unlock()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	}()
+	helper := cmd.Process.Pid
+	waitExe(t, helper, filepath.Base(nic.Path))
+	waitLockWait(t, helper)
+	for _, sig := range []string{"STOP", "TSTP", "KILL", "TERM"} {
+		if r := u.Run("kill", "-"+sig, fmt.Sprint(helper)); r.Code == 0 {
+			t.Errorf("the caller sent SIG%s to the helper", sig)
+		}
+	}
+	time.Sleep(50 * time.Millisecond)
+	unlock()
+	select {
+	case <-done:
+		if waitErr != nil || !createOut.MatchString(out.String()) {
+			t.Errorf("create after the lock was released: %v: %s", waitErr, out.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Errorf("the helper did not finish once the lock was free (stopped?): %s", out.String())
+	}
+}
+
+// TestFileSizeLimit: a caller's RLIMIT_FSIZE (with SIGXFSZ ignored, so a
+// write comes back short instead of killing) must not tear the database
+// while the helper rewrites it: other users' lines stay whole.
+func TestFileSizeLimit(t *testing.T) {
+	u, nic, br := setup(t)
+	nic.Allow(t, fmt.Sprintf("%s veth %s 2", u.Name, br))
+	pid := ownNetNS(t, u)
+	// The caller's own stale line first (its device is gone, so the
+	// run drops it and rewrites everything after it), then others'.
+	others := []string{"alice veth " + br + " veth2000_aaaa", "bob veth " + br + " veth2001_bbbb", "carol veth " + br + " veth2002_cccc"}
+	content := u.Name + " veth " + br + " veth" + fmt.Sprint(u.UID) + "_gone\n" + strings.Join(others, "\n") + "\n"
+	lockDB(t, nic, content)()
+	r := u.Run("sh", "-c", `trap "" XFSZ; exec prlimit --fsize=40 "$@"`, "sh", nic.Path, "create", "/p", "c", fmt.Sprint(pid), "veth", br, "eth0")
+	got := nic.Entries()
+	var kept []string
+	for _, l := range got {
+		if !strings.HasPrefix(l, u.Name+" ") {
+			kept = append(kept, l)
+		}
+	}
+	if strings.Join(kept, "|") != strings.Join(others, "|") {
+		t.Errorf("other users' lines after a run with a 40-byte file size limit (%s):\n%q\nwant %q", r, got, others)
+	}
+	if r.Code != 0 && (strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "file size")) {
+		t.Errorf("a refusal should say it is the file size limit, in one line: %s", r)
+	}
+}

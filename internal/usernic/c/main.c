@@ -28,7 +28,14 @@
  *     and it is held by descriptor from the check to the end, so no pid
  *     can be reused in between (CVE-2017-5985);
  *   - a NIC is deleted only when the database records it for this caller
- *     with the same type and bridge (CVE-2026-39402).
+ *     with the same type and bridge (CVE-2026-39402);
+ *   - the caller cannot stop or kill us while we hold the database: our
+ *     real and saved user ids become root's at once (so kill(2) from the
+ *     caller fails), the terminal's stop signals are ignored, every other
+ *     signal is blocked while the lock is held, and a file size limit that
+ *     cannot be lifted is refused before the database is touched. A
+ *     stopped helper would hold the lock that every user's start waits
+ *     for; a killed or short write would tear other users' lines.
  *
  * Language and dependencies: C and the C library only (statically
  * linked), no dynamic loader and no NSS modules: users and groups are read
@@ -52,7 +59,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <signal.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/types.h>
@@ -111,8 +120,9 @@ static int ncaller_groups;
 
 /*
  * as_caller makes the caller's uid our effective uid (and with it drops
- * every effective capability), as_root takes root back through the saved
- * uid. Everything the caller names is touched between the two.
+ * every effective capability), as_root takes root back through the real
+ * and saved uids (root's, see untouchable). Everything the caller names
+ * is touched between the two.
  */
 static void as_caller(void)
 {
@@ -124,6 +134,48 @@ static void as_root(void)
 {
 	if (setresuid((uid_t)-1, 0, (uid_t)-1) < 0 || geteuid() != 0)
 		die("Failed to switch back to root: %s", strerror(errno));
+}
+
+/*
+ * untouchable makes the process root's in its real and saved user ids,
+ * which the kernel compares with the sender's for kill(2): from here on
+ * the caller can send us no signal. The effective id still switches to
+ * the caller's for everything the caller names (as_caller), and the
+ * group ids stay the caller's. The terminal sends its stop signals
+ * without that check, so they are ignored (a background write with
+ * "stty tostop" would stop us too).
+ */
+static void untouchable(void)
+{
+	struct sigaction sa;
+
+	if (setresuid(0, 0, 0) < 0)
+		die("Failed to become root: %s", strerror(errno));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTSTP, &sa, NULL) < 0 || sigaction(SIGTTIN, &sa, NULL) < 0 ||
+	    sigaction(SIGTTOU, &sa, NULL) < 0)
+		die("Failed to ignore the terminal's stop signals: %s", strerror(errno));
+}
+
+/*
+ * lift_fsize makes sure no file size limit of the caller's can cut a
+ * write of the database short (which would leave it torn): the limit is
+ * lifted, or the run stops before the database is opened.
+ */
+static void lift_fsize(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_FSIZE, &rl) < 0)
+		die("Failed to read the file size limit: %s", strerror(errno));
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return;
+	rl.rlim_cur = rl.rlim_max = RLIM_INFINITY;
+	if (setrlimit(RLIMIT_FSIZE, &rl) < 0)
+		die("Refusing to update %s under a file size limit (ulimit -f) that cannot be lifted: run lxc-user-nic without one",
+		    USERNIC_DB);
 }
 
 /* sane_stdio points closed standard descriptors at /dev/null, so that no
@@ -371,6 +423,7 @@ static size_t db_len;
 
 static void db_open(void)
 {
+	sigset_t all;
 	struct flock lk;
 	char dir[sizeof(USERNIC_DB)];
 	char *slash;
@@ -390,6 +443,15 @@ static void db_open(void)
 	while (fcntl(db_fd, F_SETLKW, &lk) < 0)
 		if (errno != EINTR)
 			die("Failed to lock %s: %s", USERNIC_DB, strerror(errno));
+	/*
+	 * Until we exit, no signal (the terminal's interrupt or hangup
+	 * included) may end us between the writes of a rewrite. Before this
+	 * point dying is harmless: nothing was written, and the kernel drops
+	 * the lock of a dead process.
+	 */
+	sigfillset(&all);
+	if (sigprocmask(SIG_BLOCK, &all, NULL) < 0)
+		die("Failed to block signals: %s", strerror(errno));
 	db = read_all(db_fd, &db_len);
 	if (!db)
 		die("Failed to read %s: %s", USERNIC_DB, strerror(errno));
@@ -735,6 +797,8 @@ int main(int argc, char *argv[])
 	caller_gid = getgid();
 	if (geteuid() != 0)
 		die("lxc-user-nic must be setuid root (installed mode 4755, owned by root)");
+	untouchable();
+	lift_fsize();
 	lookup_names();
 
 	/* Validate what ends up in netlink requests and in the database. */
