@@ -38,6 +38,8 @@ var toolSummary = map[string]string{
 	"lxc-stop":          "stop, reboot or kill a container",
 	"lxc-top":           "show the resource use of running containers",
 	"lxc-unfreeze":      "thaw the processes of a frozen container",
+	"lxc-unpriv-attach": "run lxc-attach from a cgroup delegated to the calling user",
+	"lxc-unpriv-start":  "run lxc-start in a cgroup delegated to the calling user",
 	"lxc-unshare":       "run a command in new namespaces",
 	"lxc-update-config": "convert a pre-3.0 container configuration to the current keys",
 	"lxc-usernsexec":    "run a command as root of a new user namespace",

@@ -307,7 +307,8 @@ func copyFile(t *testing.T, src, dst string) {
 // tools are the links the package installs in /usr/bin.
 var tools = []string{"lxc-attach", "lxc-autostart", "lxc-cgroup", "lxc-checkconfig", "lxc-checkpoint", "lxc-config",
 	"lxc-console", "lxc-copy", "lxc-create", "lxc-destroy", "lxc-device", "lxc-execute", "lxc-freeze", "lxc-info",
-	"lxc-ls", "lxc-monitor", "lxc-snapshot", "lxc-start", "lxc-stop", "lxc-top", "lxc-unfreeze", "lxc-unshare",
+	"lxc-ls", "lxc-monitor", "lxc-snapshot", "lxc-start", "lxc-stop", "lxc-top", "lxc-unfreeze", "lxc-unpriv-attach",
+	"lxc-unpriv-start", "lxc-unshare",
 	"lxc-update-config", "lxc-usernsexec", "lxc-wait"}
 
 func checkInstalled(t *testing.T, root string) {

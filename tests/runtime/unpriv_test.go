@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/golxc/golxc/internal/cgroup"
 	"github.com/golxc/golxc/internal/testutil"
 )
 
@@ -201,31 +202,10 @@ func cgroupDelegatedToNobody() (bool, error) {
 // lxc-cgroup and the stop use; the subtree is empty again afterwards.
 func TestUserDelegatedCgroup2(t *testing.T) {
 	u, _, _ := userSetup(t)
-	mnt := unifiedMount(t)
-	deleg := filepath.Join(mnt, testutil.UniqueName("golxc-test-deleg-"))
-	if err := os.Mkdir(deleg, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Rmdir(deleg); err != nil {
-			t.Errorf("delegated cgroup %s: %v (something was left in it)", deleg, err)
-		}
-	})
-	for _, f := range []string{"", "cgroup.procs", "cgroup.threads", "cgroup.subtree_control"} {
-		if err := os.Chown(filepath.Join(deleg, f), u.UID, u.GID); err != nil && !os.IsNotExist(err) {
-			t.Fatal(err)
-		}
-	}
+	deleg := delegatedCgroup(t, u)
 	inDeleg := func(args ...string) testutil.Result {
 		t.Helper()
-		cmd := u.Command(args[0], args[1:]...)
-		fd, err := unix.Open(deleg, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer unix.Close(fd)
-		cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
-		return testutil.RunCmd(t, cmd)
+		return runInCgroup(t, u, deleg, args...)
 	}
 	if r := inDeleg("lxc-create", "-n", "c1", "-t", "busybox"); r.Code != 0 {
 		t.Fatalf("create: %s", r)
@@ -247,6 +227,41 @@ func TestUserDelegatedCgroup2(t *testing.T) {
 	}
 	u.MustRun("lxc-stop", "-n", "c1", "-k")
 	u.MustRun("lxc-destroy", "-n", "c1")
+}
+
+// delegatedCgroup makes a cgroup2 cgroup delegated to u (the directory
+// and the files its owner writes are u's), removed at cleanup, which
+// fails if something was left in it.
+func delegatedCgroup(t *testing.T, u *testutil.User) string {
+	t.Helper()
+	deleg := filepath.Join(unifiedMount(t), testutil.UniqueName("golxc-test-deleg-"))
+	if err := os.Mkdir(deleg, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Rmdir(deleg); err != nil {
+			t.Errorf("delegated cgroup %s: %v (something was left in it)", deleg, err)
+		}
+	})
+	for _, f := range []string{"", "cgroup.procs", "cgroup.threads", "cgroup.subtree_control"} {
+		if err := os.Chown(filepath.Join(deleg, f), u.UID, u.GID); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	return deleg
+}
+
+// runInCgroup runs args as u, born in the cgroup2 cgroup dir.
+func runInCgroup(t *testing.T, u *testutil.User, dir string, args ...string) testutil.Result {
+	t.Helper()
+	cmd := u.Command(args[0], args[1:]...)
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	cmd.SysProcAttr = &syscall.SysProcAttr{UseCgroupFD: true, CgroupFD: fd}
+	return testutil.RunCmd(t, cmd)
 }
 
 // unifiedMount is where the cgroup2 hierarchy is mounted.
@@ -360,4 +375,67 @@ func userConsole(t *testing.T, u *testutil.User, n string) string {
 		t.Errorf("lxc-console did not leave on Ctrl+a q")
 	}
 	return read()
+}
+
+// TestUnprivStartAttach: lxc-unpriv-start and lxc-unpriv-attach (which
+// Debian's lxc package ships as systemd-run wrappers) run lxc-start and
+// lxc-attach directly from a delegated cgroup, with no extra output;
+// from a cgroup that is not delegated, and with no systemd user session
+// to make one (a new user has none), they say so in one line: the start
+// goes on where cgroup v1 controllers exist, as lxc-start's would, and
+// is refused before anything is made where only cgroup2 is mounted.
+func TestUnprivStartAttach(t *testing.T) {
+	u, _, _ := userSetup(t)
+	u.MustRun("lxc-create", "-n", "c1", "-t", "busybox")
+	h, err := cgroup.Detect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if delegated, _ := cgroupDelegatedToNobody(); delegated {
+		t.Fatal("this test needs a host that delegates no cgroup to a new user")
+	}
+
+	// Not delegated, as this host runs it.
+	r := u.Run("lxc-unpriv-start", "-n", "c1")
+	lines := strings.Split(strings.TrimSuffix(r.Stderr, "\n"), "\n")
+	if h.Layout == cgroup.Unified {
+		if r.Code != 1 || len(lines) != 1 || !strings.Contains(r.Stderr, "cgroup v2 is not delegated to user "+u.Name) {
+			t.Errorf("lxc-unpriv-start on a cgroup2-only host without delegation: %s", r)
+		}
+	} else {
+		if r.Code != 0 || len(lines) != 1 || !strings.HasPrefix(lines[0], "lxc-unpriv-start: the container runs in your own cgroups") {
+			t.Errorf("lxc-unpriv-start without a delegated cgroup: %s", r)
+		}
+		if r := u.Run("lxc-unpriv-attach", "-n", "c1", "--", "id", "-u"); r.Code != 0 || r.Stdout != "0\n" || r.Stderr != "" {
+			t.Errorf("lxc-unpriv-attach: %s", r)
+		}
+		u.MustRun("lxc-stop", "-n", "c1", "-k")
+	}
+
+	// Where only cgroup2 is mounted, the start is refused in one line.
+	u.CgroupV2Only = true
+	r = u.Run("lxc-unpriv-start", "-n", "c1")
+	u.CgroupV2Only = false
+	if r.Code != 1 || strings.Count(r.Stderr, "\n") != 1 || !strings.HasPrefix(r.Stderr, "lxc-unpriv-start: ") || !strings.Contains(r.Stderr, "cgroup v2 is not delegated to user "+u.Name) {
+		t.Errorf("lxc-unpriv-start, cgroup2 only, not delegated: %s", r)
+	}
+	if r := u.MustRun("lxc-info", "-n", "c1", "-s"); !strings.Contains(r.Stdout, "STOPPED") {
+		t.Errorf("after the refusal: %s", r)
+	}
+
+	// From a delegated cgroup: lxc-start itself, nothing more.
+	deleg := delegatedCgroup(t, u)
+	r = runInCgroup(t, u, deleg, "lxc-unpriv-start", "-n", "c1")
+	if r.Code != 0 || r.Stderr != "" {
+		t.Errorf("lxc-unpriv-start from a delegated cgroup: %s", r)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(u.MustRun("lxc-info", "-n", "c1", "-pH").Stdout))
+	if cg := readProc(t, pid, "cgroup"); !strings.Contains(cg, "0::/"+filepath.Base(deleg)+"/lxc.payload.c1\n") {
+		t.Errorf("init's cgroups:\n%s", cg)
+	}
+	if r := runInCgroup(t, u, deleg, "lxc-unpriv-attach", "-n", "c1", "--", "id", "-u"); r.Code != 0 || r.Stdout != "0\n" || r.Stderr != "" {
+		t.Errorf("lxc-unpriv-attach from the delegated cgroup: %s", r)
+	}
+	u.MustRun("lxc-stop", "-n", "c1", "-k")
+	u.MustRun("lxc-destroy", "-n", "c1")
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/golxc/golxc/internal/tools/stop"
 	"github.com/golxc/golxc/internal/tools/top"
 	"github.com/golxc/golxc/internal/tools/unfreeze"
+	"github.com/golxc/golxc/internal/tools/unpriv"
 	"github.com/golxc/golxc/internal/tools/unshare"
 	"github.com/golxc/golxc/internal/tools/update-config"
 	"github.com/golxc/golxc/internal/tools/usernsexec"
@@ -54,6 +55,8 @@ var Tools = []*cli.Tool{
 	stoptool.Tool,
 	toptool.Tool,
 	unfreezetool.Tool,
+	unprivtool.AttachTool,
+	unprivtool.StartTool,
 	unsharetool.Tool,
 	updateconfigtool.Tool,
 	usernsexectool.Tool,
