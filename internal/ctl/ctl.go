@@ -383,7 +383,7 @@ const NoCgroup = "the container has no cgroup"
 // container (e.g. "frozen") and whose cgroups are not delegated.
 func NoCgroupReason(what, user string) string {
 	return fmt.Sprintf("%s, so nothing of it can be %s: no cgroup hierarchy of this host is delegated to user %s "+
-		"(LXC starts such a container the same way; a delegated cgroup, e.g. systemd-run --user --scope -p Delegate=yes, gives it one)",
+		"(LXC starts such a container the same way); stop it and start it with lxc-unpriv-start, which gets it a delegated cgroup or says what the host lacks",
 		NoCgroup, what, user)
 }
 

@@ -165,6 +165,10 @@ func TestUserToolsWithoutCgroup(t *testing.T) {
 		!strings.HasSuffix(r.Stderr, "lxc-freeze: c1: Failed to freeze "+filepath.Join(u.Home, ".local/share/lxc")+":c1\n") {
 		t.Errorf("lxc-freeze: %s", r)
 	}
+	// The way out works with or without systemd.
+	if !strings.Contains(r.Stderr, "start it with lxc-unpriv-start, which gets it a delegated cgroup") {
+		t.Errorf("lxc-freeze does not say how to get a cgroup: %s", r)
+	}
 	if r := u.Run("lxc-cgroup", "-n", "c1", "pids.max"); r.Code != 1 || !strings.Contains(r.Stderr, "the container has no cgroup") {
 		t.Errorf("lxc-cgroup: %s", r)
 	}
