@@ -45,9 +45,15 @@ func preflight(c *config.Container, command string) error {
 	problems = append(problems, userns.CheckMaps(c.IDMaps)...)
 	rootUID, rootGID := userns.RootIDs(c.IDMaps)
 	if rootfs := storage.Parse(c.RootfsPath).Dir(); rootfs != "" && rootUID >= 0 {
-		if dir, ok := walkable(filepath.Dir(rootfs), rootUID, rootGID); !ok {
-			add("the container's root (host uid %d) cannot reach %s: %s is not searchable by it; run chmod o+x %s (or setfacl -m u:%d:x %s)",
-				rootUID, rootfs, dir, dir, rootUID, dir)
+		if dirs := unsearchable(filepath.Dir(rootfs), rootUID, rootGID); len(dirs) > 0 {
+			// Every directory at once (a umask of 027 closes all
+			// those lxc-create made), so one command fixes them all.
+			list, verb := strings.Join(dirs, " "), "is"
+			if len(dirs) > 1 {
+				verb = "are"
+			}
+			add("the container's root (host uid %d) cannot reach %s: %s %s not searchable by it; run chmod o+x %s (or setfacl -m u:%d:x %s)",
+				rootUID, rootfs, list, verb, list, rootUID, list)
 		}
 	}
 	if h, err := cgroup.Detect(); err == nil && h.Layout == cgroup.Unified {
@@ -86,17 +92,18 @@ func preflight(c *config.Container, command string) error {
 	return nil
 }
 
-// walkable reports whether host uid uid with gid gid (the container's
-// root has no other group) may search every directory from / down to
-// dir, and if not, the first directory that stops it. A directory with
-// an ACL is given the benefit of the doubt.
-func walkable(dir string, uid, gid int) (string, bool) {
+// unsearchable returns the directories from / down to dir that host uid
+// uid with gid gid (the container's root has no other group) may not
+// search, outermost first. A directory with an ACL is given the benefit
+// of the doubt; the walk stops at one that cannot be examined.
+func unsearchable(dir string, uid, gid int) []string {
+	var out []string
 	p := "/"
 	for _, part := range append([]string{""}, strings.Split(strings.Trim(filepath.Clean(dir), "/"), "/")...) {
 		p = filepath.Join(p, part)
 		st, err := os.Stat(p)
 		if err != nil {
-			return p, false
+			return append(out, p)
 		}
 		sys, ok := st.Sys().(*syscall.Stat_t)
 		if !ok {
@@ -106,16 +113,16 @@ func walkable(dir string, uid, gid int) (string, bool) {
 		switch {
 		case int(sys.Uid) == uid:
 			if mode&0o100 == 0 {
-				return p, false
+				out = append(out, p)
 			}
 		case int(sys.Gid) == gid && mode&0o010 != 0:
 		case int(sys.Gid) != gid && mode&0o001 != 0:
 		case hasACL(p):
 		default:
-			return p, false
+			out = append(out, p)
 		}
 	}
-	return "", true
+	return out
 }
 
 // hasACL reports whether p carries a POSIX access ACL (then the simple

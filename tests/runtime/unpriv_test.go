@@ -443,3 +443,22 @@ func TestUnprivStartAttach(t *testing.T) {
 	u.MustRun("lxc-stop", "-n", "c1", "-k")
 	u.MustRun("lxc-destroy", "-n", "c1")
 }
+
+// TestUserUmask027: with umask 027 every directory lxc-create makes on
+// the way to the rootfs is closed to the container's root; lxc-start
+// names all of them in one line, and the command it gives is enough.
+func TestUserUmask027(t *testing.T) {
+	u, _, _ := userSetup(t)
+	u.MustRun("sh", "-c", "umask 027 && lxc-create -n c1 -t busybox")
+	r := u.Run("lxc-start", "-n", "c1")
+	dirs := strings.Join([]string{filepath.Join(u.Home, ".local"), filepath.Join(u.Home, ".local/share"), filepath.Join(u.Home, ".local/share/lxc")}, " ")
+	want := fmt.Sprintf("lxc-start: c1: the container's root (host uid %d) cannot reach %s/.local/share/lxc/c1/rootfs: %s are not searchable by it; run chmod o+x %s (or setfacl -m u:%d:x %s)\n",
+		u.SubUID.Start, u.Home, dirs, dirs, u.SubUID.Start, dirs)
+	if r.Code != 1 || r.Stderr != want {
+		t.Fatalf("start under umask 027: %s\nwant %q", r, want)
+	}
+	u.MustRun("sh", "-c", "chmod o+x "+dirs)
+	u.MustRun("lxc-start", "-n", "c1")
+	u.MustRun("lxc-stop", "-n", "c1", "-k")
+	u.MustRun("lxc-destroy", "-n", "c1")
+}
