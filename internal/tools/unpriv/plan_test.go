@@ -23,7 +23,10 @@ func TestPlan(t *testing.T) {
 		fail   string
 	}{
 		{"root", func(p probe) probe { p.root, p.systemd, p.bus = true, true, "/run/user/0/bus"; return p }, start, start + " -n c1 -d", "", ""},
-		{"delegated", func(p probe) probe { p.delegated, p.systemd, p.bus, p.pureV2 = true, true, "/run/user/1000/bus", true; return p }, start, start + " -n c1 -d", "", ""},
+		{"delegated", func(p probe) probe {
+			p.delegated, p.systemd, p.bus, p.pureV2 = true, true, "/run/user/1000/bus", true
+			return p
+		}, start, start + " -n c1 -d", "", ""},
 		{"systemd session", func(p probe) probe { p.systemd, p.bus, p.pureV2 = true, "/run/user/1000/bus", true; return p }, start,
 			"systemd-run --user --scope --quiet -p Delegate=yes -- " + start + " -n c1 -d", "", ""},
 		{"systemd session, attach", func(p probe) probe { p.systemd, p.bus = true, "/run/user/1000/bus"; return p }, attach,
