@@ -339,6 +339,12 @@ func TestUnshareAndUsernsexecAsUser(t *testing.T) {
 	if r.Code != 0 || !strings.HasPrefix(r.Stdout, "0\nh1\n") {
 		t.Errorf("lxc-unshare -u 0 -H -M: %s", r)
 	}
+	// Without USER, the kernel refuses a user the other namespaces:
+	// one line says what to add (LXC: "Failed to clone (0x20000)").
+	r = u.Run("lxc-unshare", "-s", "MOUNT|PID", "--", "true")
+	if r.Code != 1 || r.Stderr != "lxc-unshare: Failed to clone: a user who is not root may create these namespaces only together with a user namespace: add USER, e.g. -s \"USER|MOUNT|PID\"\n" {
+		t.Errorf("lxc-unshare -s MOUNT|PID as a user: %s", r)
+	}
 	out := filepath.Join(u.Home, "fd5")
 	r = u.Run("sh", "-c", "lxc-usernsexec -- sh -c 'id -u; cat /proc/self/uid_map; echo x >&5' 5>"+out)
 	if f := strings.Fields(r.Stdout); r.Code != 0 || len(f) != 4 || f[0] != "0" || f[2] != strconv.Itoa(u.SubUID.Start) {

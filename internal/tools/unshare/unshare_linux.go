@@ -126,6 +126,12 @@ func run(x *cli.Ctx) error {
 		if setUID && errors.Is(err, unix.EPERM) {
 			return x.Errorf("Failed to map uid: %v", err)
 		}
+		if errors.Is(err, unix.EPERM) && os.Geteuid() != 0 && flags&unix.CLONE_NEWUSER == 0 {
+			// The kernel lets a user make the other namespaces only in
+			// a user namespace of its own, made in the same clone.
+			return x.Errorf("Failed to clone: a user who is not root may create these namespaces only together with a user namespace: add USER, e.g. -s %q",
+				"USER|"+opts.namespaces)
+		}
 		return x.Errorf("Failed to clone: %v", err)
 	}
 	pid := cmd.Process.Pid
