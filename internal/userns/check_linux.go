@@ -49,16 +49,24 @@ func CheckMaps(maps []config.IDMap) []string {
 		}
 	}
 	for _, helper := range []string{"newuidmap", "newgidmap"} {
-		p, err := exec.LookPath(helper)
-		if err != nil {
-			add("%s is missing: it writes a user's id maps (Debian: apt install uidmap)", helper)
-			continue
-		}
-		if !privileged(p) {
-			add("%s is neither setuid root nor given cap_setuid/cap_setgid, so it cannot write id maps (Debian: apt install --reinstall uidmap)", p)
+		if p := HelperProblem(helper); p != "" {
+			problems = append(problems, p)
 		}
 	}
 	return problems
+}
+
+// HelperProblem says what keeps helper (newuidmap or newgidmap) from
+// writing a user's id maps, and how to fix it; "" when nothing does.
+func HelperProblem(helper string) string {
+	p, err := exec.LookPath(helper)
+	if err != nil {
+		return fmt.Sprintf("%s is missing: it writes a user's id maps (Debian: apt install uidmap)", helper)
+	}
+	if !privileged(p) {
+		return fmt.Sprintf("%s is neither setuid root nor given cap_setuid/cap_setgid, so it cannot write id maps (Debian: apt install --reinstall uidmap)", p)
+	}
+	return ""
 }
 
 // SuggestMaps are lxc.idmap lines from the user's first subordinate

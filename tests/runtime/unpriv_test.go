@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -352,6 +353,41 @@ func TestUnshareAndUsernsexecAsUser(t *testing.T) {
 	}
 	if b, err := os.ReadFile(out); err != nil || string(b) != "x\n" {
 		t.Errorf("fd 5 through lxc-usernsexec: %q %v", b, err)
+	}
+
+	// A newuidmap without its setuid bit first on PATH: named, with
+	// the fix, instead of newuidmap's "write to uid_map failed".
+	dir := t.TempDir()
+	for _, d := range []string{dir, filepath.Dir(dir)} {
+		os.Chmod(d, 0o755)
+	}
+	for _, h := range []string{"newuidmap", "newgidmap"} {
+		b, err := os.ReadFile("/usr/bin/" + h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, h), b, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r = u.Run("env", "PATH="+dir+":"+testutil.BinDir(t)+":/usr/bin:/bin", "lxc-usernsexec", "--", "true")
+	if want := "Failed to write id mapping for child process: " + dir + "/newuidmap is neither setuid root nor given cap_setuid/cap_setgid, so it cannot write id maps (Debian: apt install --reinstall uidmap)\n"; r.Code != 1 || r.Stderr != want {
+		t.Errorf("lxc-usernsexec with a newuidmap that is not setuid: %s\nwant %q", r, want)
+	}
+
+	// A user without subordinate ids: LXC's line, then the way out.
+	for _, c := range []struct{ flag, file string }{{"--del-subuids", "/etc/subuid"}, {"--del-subgids", "/etc/subgid"}} {
+		rng := u.SubUID
+		if c.file == "/etc/subgid" {
+			rng = u.SubGID
+		}
+		if out, err := exec.Command("usermod", c.flag, fmt.Sprintf("%d-%d", rng.Start, rng.Start+rng.Count-1), u.Name).CombinedOutput(); err != nil {
+			t.Fatalf("usermod %s: %v: %s", c.flag, err, out)
+		}
+	}
+	r = u.Run("lxc-usernsexec", "--", "true")
+	if want := "Failed to find subuid or subgid allocation: no entry for " + u.Name + " in /etc/subuid; give -m maps, or ask an administrator for ranges, e.g. usermod --add-subuids 100000-165535 --add-subgids 100000-165535 " + u.Name + "\n"; r.Code != 1 || r.Stderr != want {
+		t.Errorf("lxc-usernsexec without subordinate ids: %s\nwant %q", r, want)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/golxc/golxc/internal/stage"
 	"github.com/golxc/golxc/internal/sysx"
 	"github.com/golxc/golxc/internal/terminal"
+	"github.com/golxc/golxc/internal/userns"
 )
 
 const stageName = "usernsexec"
@@ -69,7 +70,9 @@ func run(x *cli.Ctx) error {
 	}
 	if len(o.maps) == 0 {
 		if o.maps, err = callerDefaultMaps(); err != nil {
-			fmt.Fprintln(x.Stderr, "Failed to find subuid or subgid allocation")
+			// LXC's line, then what is missing and who can add it.
+			fmt.Fprintf(x.Stderr, "Failed to find subuid or subgid allocation: %v; give -m maps, or ask an administrator for ranges, e.g. usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s\n",
+				err, userns.UserName())
 			return cli.Exit(1)
 		}
 	}
@@ -251,6 +254,9 @@ func writeMaps(pid int, maps []idMap) error {
 				return err
 			}
 			continue
+		}
+		if problem := userns.HelperProblem(helper); problem != "" {
+			return errors.New(problem)
 		}
 		bin, err := exec.LookPath(helper)
 		if err != nil {
