@@ -62,11 +62,12 @@ func TestDefaultMap(t *testing.T) {
 	if _, err := defaultMap(f, "bob", 'u'); err == nil {
 		t.Error("no entry for bob, but a map")
 	}
-	// Without any -m and without an allocation: LXC's message.
+	// Without any -m and without an allocation: LXC's message, then
+	// what is missing.
 	defer func(u, g string) { subuidFile, subgidFile = u, g }(subuidFile, subgidFile)
 	subuidFile, subgidFile = f, f
 	var out, errb bytes.Buffer
-	if code := cli.Run(Tool, []string{"--", "true"}, &out, &errb); code != 1 || errb.String() != "Failed to find subuid or subgid allocation\n" {
+	if code := cli.Run(Tool, []string{"--", "true"}, &out, &errb); code != 1 || !strings.HasPrefix(errb.String(), "Failed to find subuid or subgid allocation: no entry for root in "+f+"; ") || strings.Count(errb.String(), "\n") != 1 {
 		t.Errorf("no allocation: exit %d, %q", code, errb.String())
 	}
 }
