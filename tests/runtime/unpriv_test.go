@@ -222,6 +222,14 @@ func TestUserDelegatedCgroup2(t *testing.T) {
 	if cg := readProc(t, pid, "cgroup"); !strings.Contains(cg, "0::/"+filepath.Base(deleg)+"/lxc.payload.c1\n") {
 		t.Errorf("init's cgroups:\n%s", cg)
 	}
+	// Attaching from outside the delegated tree cannot move the command
+	// into the container's cgroup: one line says why and what to run.
+	if r := u.Run("lxc-attach", "-n", "c1", "--", "true"); r.Code != 1 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "run lxc-unpriv-attach, or lxc-attach from the delegated cgroup") {
+		t.Errorf("lxc-attach from a cgroup outside the delegated tree: %s", r)
+	}
+	if r := inDeleg("lxc-attach", "-n", "c1", "--", "id", "-u"); r.Code != 0 || r.Stdout != "0\n" {
+		t.Errorf("lxc-attach from the delegated cgroup: %s", r)
+	}
 	u.MustRun("lxc-freeze", "-n", "c1")
 	if r := u.MustRun("lxc-info", "-n", "c1", "-s"); !strings.Contains(r.Stdout, "FROZEN") {
 		t.Errorf("after freeze: %s", r)

@@ -645,6 +645,11 @@ func (im *intermediate) enter(s *spawnSpec) (int, *os.File, error) {
 	// container's cgroups first, so the attached process is born there.
 	for _, dir := range s.cgroups {
 		if err := cgroup.Join(dir, im.pid); err != nil {
+			if os.Geteuid() != 0 && (errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM)) {
+				// cgroup2 lets a user move a process only within a
+				// tree the user owns, from the common ancestor down.
+				return fail(fmt.Errorf("Failed to attach cgroup: %w: the container's cgroup is delegated to you but the cgroup lxc-attach runs in is not in that tree: run lxc-unpriv-attach, or lxc-attach from the delegated cgroup the container was started from", err))
+			}
 			return fail(fmt.Errorf("Failed to attach cgroup: %w", err))
 		}
 	}
