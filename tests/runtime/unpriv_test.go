@@ -224,7 +224,7 @@ func TestUserDelegatedCgroup2(t *testing.T) {
 	}
 	// Attaching from outside the delegated tree cannot move the command
 	// into the container's cgroup: one line says why and what to run.
-	if r := u.Run("lxc-attach", "-n", "c1", "--", "true"); r.Code != 1 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "run lxc-unpriv-attach, or lxc-attach from the delegated cgroup") {
+	if r := u.Run("lxc-attach", "-n", "c1", "--", "true"); r.Code != 1 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "run lxc-attach from the delegated cgroup the container was started from, or lxc-unpriv-attach") {
 		t.Errorf("lxc-attach from a cgroup outside the delegated tree: %s", r)
 	}
 	if r := inDeleg("lxc-attach", "-n", "c1", "--", "id", "-u"); r.Code != 0 || r.Stdout != "0\n" {

@@ -648,7 +648,7 @@ func (im *intermediate) enter(s *spawnSpec) (int, *os.File, error) {
 			if os.Geteuid() != 0 && (errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM)) {
 				// cgroup2 lets a user move a process only within a
 				// tree the user owns, from the common ancestor down.
-				return fail(fmt.Errorf("Failed to attach cgroup: %w: the container's cgroup is delegated to you but the cgroup lxc-attach runs in is not in that tree: run lxc-unpriv-attach, or lxc-attach from the delegated cgroup the container was started from", err))
+				return fail(fmt.Errorf("Failed to attach cgroup: %w: the container's cgroup is delegated to you but the cgroup lxc-attach runs in is not in that tree: run lxc-attach from the delegated cgroup the container was started from, or lxc-unpriv-attach in a systemd user session", err))
 			}
 			return fail(fmt.Errorf("Failed to attach cgroup: %w", err))
 		}
